@@ -1,0 +1,86 @@
+/*
+ * Shared command-line helpers. See cli.h.
+ */
+#include "cli.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <uv.h>
+
+#include "rulefiles.h"
+#include "util/alloc.h"
+
+void cli_rules_init(struct cli_rules *c, size_t max_paths)
+{
+    table_init(&c->table);
+    ruleset_init(&c->rules);
+    c->paths = xcalloc(max_paths + 1, sizeof(char *));
+    c->npaths = 0;
+}
+
+void cli_rules_free(struct cli_rules *c)
+{
+    ruleset_free(&c->rules);
+    table_free(&c->table);
+    xfree(c->paths);
+}
+
+int cli_rules_load(struct cli_rules *c, int verbose)
+{
+    struct diag d;
+    int errors;
+
+    diag_init(&d);
+    errors = rulefiles_load_all(&c->table, &c->rules, c->paths, c->npaths, &d);
+    for (size_t i = 0; i < d.n; i++)
+        if (verbose || d.v[i].level == DIAG_ERROR)
+            fprintf(stderr, "wsawatch: %s: %s\n",
+                    d.v[i].level == DIAG_ERROR ? "error" : "warning", d.v[i].text);
+    diag_free(&d);
+    return errors > 0 ? EXIT_TROUBLE : 0;
+}
+
+int cli_open(const char *path, struct ww_err *err)
+{
+    uv_fs_t req;
+    int fd;
+
+    if (path[0] == '-' && path[1] == '\0')
+        return 0;
+    fd = uv_fs_open(NULL, &req, path, O_RDONLY, 0, NULL);
+    uv_fs_req_cleanup(&req);
+    if (fd < 0)
+        return ww_err_set(err, WW_EIO, "%s: %s", path, uv_strerror(fd));
+    return fd;
+}
+
+void cli_close(int fd)
+{
+    uv_fs_t req;
+
+    if (fd > 0) {
+        uv_fs_close(NULL, &req, fd, NULL);
+        uv_fs_req_cleanup(&req);
+    }
+}
+
+int cli_color(void)
+{
+    const char *nc = getenv("NO_COLOR");
+
+    return uv_guess_handle(1) == UV_TTY && (nc == NULL || *nc == '\0');
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "wsawatch %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'wsawatch --help'.\n");
+    return EXIT_TROUBLE;
+}

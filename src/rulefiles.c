@@ -1,0 +1,113 @@
+/*
+ * Reading rule files. See rulefiles.h.
+ */
+#include "rulefiles.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/alloc.h"
+#include "util/fsutil.h"
+
+#define RULE_FILE_MAX (16u << 20)
+
+enum { K_CODES, K_RULES, K_COUNT };
+static const struct yfield top_fields[K_COUNT] = {
+    [K_CODES] = {"codes", Y_SEQ, 0, "Winsock code table entries"},
+    [K_RULES] = {"rules", Y_SEQ, 0, "extraction rules"},
+};
+
+int rulefiles_load_buffer(struct table *t, struct ruleset *rs, const char *name, const char *data,
+                          size_t len, struct diag *d)
+{
+    struct ydoc y;
+    yaml_node_t *f[K_COUNT], *root;
+    int errors = 0;
+
+    if (ydoc_load(&y, name, data, len, d) != 0) {
+        ydoc_free(&y);
+        return 1;
+    }
+    root = ydoc_root(&y);
+    if (root == NULL) {
+        ydoc_warning(&y, NULL, d, "empty rule file");
+    } else {
+        errors += ydoc_map(&y, root, top_fields, K_COUNT, f, d);
+        if (f[K_CODES] != NULL)
+            errors += table_add_yaml(t, &y, f[K_CODES], d);
+        if (f[K_RULES] != NULL)
+            errors += ruleset_add_yaml(rs, &y, f[K_RULES], d);
+    }
+    ydoc_free(&y);
+    return errors;
+}
+
+static int load_file(struct table *t, struct ruleset *rs, const char *path, struct diag *d)
+{
+    struct ww_err err = {0};
+    char *data;
+    size_t len;
+    int errors;
+
+    if (fs_read_all(path, RULE_FILE_MAX, &data, &len, &err) != 0) {
+        diag_add(d, DIAG_ERROR, NULL, 0, 0, "%s", err.msg);
+        return 1;
+    }
+    errors = rulefiles_load_buffer(t, rs, path, data, len, d);
+    xfree(data);
+    return errors;
+}
+
+static int is_yaml_name(const char *name)
+{
+    size_t n = strlen(name);
+
+    return name[0] != '.' && ((n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
+                              (n > 4 && strcmp(name + n - 4, ".yml") == 0));
+}
+
+int rulefiles_load_path(struct table *t, struct ruleset *rs, const char *path, struct diag *d)
+{
+    struct ww_err err = {0};
+    char **names;
+    int dir = fs_is_dir(path, &err), n, errors = 0;
+
+    if (dir < 0) {
+        diag_add(d, DIAG_ERROR, NULL, 0, 0, "%s", err.msg);
+        return 1;
+    }
+    if (!dir)
+        return load_file(t, rs, path, d);
+    n = fs_list_dir(path, &names, &err);
+    if (n < 0) {
+        diag_add(d, DIAG_ERROR, NULL, 0, 0, "%s", err.msg);
+        return 1;
+    }
+    for (int i = 0; i < n; i++) {
+        if (is_yaml_name(names[i])) {
+            char *full = xasprintf("%s/%s", path, names[i]);
+            errors += load_file(t, rs, full, d);
+            xfree(full);
+        }
+        xfree(names[i]);
+    }
+    xfree(names);
+    return errors;
+}
+
+int rulefiles_load_all(struct table *t, struct ruleset *rs, char *const *paths, size_t npaths,
+                       struct diag *d)
+{
+    int errors = 0;
+
+    for (const struct embedded_file *f = embedded_rules; f->name != NULL; f++) {
+        char *name = xasprintf("(built-in) rules/%s", f->name);
+        errors += rulefiles_load_buffer(t, rs, name, f->data, f->len, d);
+        xfree(name);
+    }
+    for (size_t i = 0; i < npaths; i++)
+        errors += rulefiles_load_path(t, rs, paths[i], d);
+    table_finish(t);
+    errors += ruleset_compile(rs, t, d);
+    return errors;
+}

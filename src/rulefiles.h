@@ -1,0 +1,38 @@
+/*
+ * Rule files: YAML documents holding `codes:` (the table) and/or `rules:`
+ * (patterns), from the copies embedded at build time or from paths given by
+ * the user. This is the one place that reads them; table.c and rules.c only
+ * see YAML nodes.
+ */
+#ifndef WW_RULEFILES_H
+#define WW_RULEFILES_H
+
+#include <stddef.h>
+
+#include "rules.h"
+#include "table.h"
+#include "util/diag.h"
+
+struct embedded_file {
+    const char *name; /* path below rules/, e.g. "codes/winsock.yaml" */
+    const char *data;
+    size_t len;
+};
+
+extern const struct embedded_file embedded_rules[];
+
+/* Loads one YAML document into the table and the ruleset. Returns the number
+ * of errors added to d. */
+int rulefiles_load_buffer(struct table *t, struct ruleset *rs, const char *name, const char *data,
+                          size_t len, struct diag *d);
+
+/* Loads a file, or every *.yaml / *.yml file of a directory in name order. An
+ * unreadable path is an error naming the path and the system's reason. */
+int rulefiles_load_path(struct table *t, struct ruleset *rs, const char *path, struct diag *d);
+
+/* Built-in rules, then each path, then table_finish and ruleset_compile.
+ * Returns the number of errors; the table and ruleset are usable when 0. */
+int rulefiles_load_all(struct table *t, struct ruleset *rs, char *const *paths, size_t npaths,
+                       struct diag *d);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * A growable byte buffer with a hard cap (curl's dynbuf). Appends past the cap
+ * fail with WW_ELIMIT and leave the buffer as it was. Always NUL-terminated.
+ */
+#ifndef WW_BUF_H
+#define WW_BUF_H
+
+#include <stddef.h>
+
+#include "util/err.h"
+
+struct buf {
+    char *p;    /* owned; NUL-terminated when non-NULL */
+    size_t len; /* bytes used, excluding the NUL */
+    size_t cap; /* bytes allocated */
+    size_t max; /* hard cap on len */
+};
+
+void buf_init(struct buf *b, size_t max);
+void buf_free(struct buf *b);
+void buf_reset(struct buf *b);
+int buf_append(struct buf *b, const void *p, size_t n) WW_MUST_CHECK;
+int buf_putc(struct buf *b, char c) WW_MUST_CHECK;
+int buf_printf(struct buf *b, const char *fmt, ...) WW_MUST_CHECK
+    __attribute__((format(printf, 2, 3)));
+/* Returns the contents ("" when empty); valid until the next change. */
+const char *buf_str(const struct buf *b);
+
+#endif

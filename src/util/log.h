@@ -1,0 +1,18 @@
+/*
+ * The daemon's own messages (OpenBSD log.c): log_warn appends the system's
+ * reason, log_warnx does not; fatal is for broken invariants only. Goes to
+ * stderr until a sink is configured.
+ */
+#ifndef WW_LOG_H
+#define WW_LOG_H
+
+enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
+
+void log_set_level(enum log_level level);
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
