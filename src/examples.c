@@ -26,33 +26,65 @@ static void codes_str(const struct match_set *ms, char *out, size_t size)
                                  ms->v[i].code->code);
 }
 
+static size_t ncaps(const struct match_set *ms)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < ms->n; i++)
+        n += ms->v[i].ncaps;
+    return n;
+}
+
+/* Whether rule r itself contributes to the line: finds a code, or, for a
+ * capture rule, adds a capture that the other rules do not. */
+static int contributes(struct matcher *m, const struct rule *r, const char *line, size_t n,
+                       const struct match_set *all, long *code)
+{
+    struct match_set other;
+
+    if (r->capture_only) {
+        m->skip = r;
+        matcher_line(m, line, n, &other);
+        m->skip = NULL;
+        *code = all->n > 0 ? all->v[0].code->code : 0;
+        return ncaps(all) > ncaps(&other);
+    }
+    m->only = r;
+    matcher_line(m, line, n, &other);
+    m->only = NULL;
+    *code = other.n > 0 ? other.v[0].code->code : 0;
+    return other.n > 0;
+}
+
 static int check_one(struct matcher *m, const struct rule *r, const struct rule_example *e,
                      struct diag *d)
 {
-    struct match_set all, own;
+    struct match_set all;
     char got[256];
     size_t n = strlen(e->line);
-    int ok = 1;
+    long code;
+    int own, ok;
 
-    m->only = NULL;
     matcher_line(m, e->line, n, &all);
-    m->only = r;
-    matcher_line(m, e->line, n, &own);
-    m->only = NULL;
+    own = contributes(m, r, e->line, n, &all, &code);
     codes_str(&all, got, sizeof(got));
     if (!e->match) {
-        if (own.n > 0)
+        if (own && r->capture_only)
             diag_add(d, DIAG_ERROR, r->file, e->line_no, e->col,
-                     "rule '%s': nomatch example gives code %ld", r->id, own.v[0].code->code);
-        return own.n == 0;
+                     "rule '%s': nomatch example gets a capture from it", r->id);
+        else if (own)
+            diag_add(d, DIAG_ERROR, r->file, e->line_no, e->col,
+                     "rule '%s': nomatch example gives code %ld", r->id, code);
+        return !own;
     }
-    ok = own.n > 0 && all.n == e->ncodes;
+    ok = own && all.n == e->ncodes;
     for (size_t i = 0; ok && i < e->ncodes; i++)
         ok = has_code(&all, e->codes[i]);
     if (!ok)
         diag_add(d, DIAG_ERROR, r->file, e->line_no, e->col,
                  "rule '%s': match example gives [%s]%s", r->id, got,
-                 own.n == 0 ? ", none of them from this rule" : "");
+                 own ? "" : r->capture_only ? ", and no capture from this rule"
+                          : ", none of them from this rule");
     return ok;
 }
 

@@ -264,7 +264,7 @@ size_t matcher_line(struct matcher *m, const char *line, size_t n, struct match_
     for (size_t i = 0; i < rs->n; i++) {
         const struct rule *r = &rs->v[i];
 
-        if (m->only != NULL && r != m->only)
+        if ((m->only != NULL && r != m->only) || r == m->skip)
             continue;
         if (r->messages)
             run_messages(m, r, line, n, out);

@@ -63,6 +63,7 @@ struct matcher {
     struct rule_stat *stats;    /* per rule */
     int timing;                 /* measure ns per rule (wsawatch test) */
     const struct rule *only;    /* when set, the only rule that runs (examples) */
+    const struct rule *skip;    /* when set, a rule that does not run (examples) */
 };
 
 /* Prepares a matcher for a compiled ruleset and a finished table, which must

@@ -42,7 +42,13 @@ static const char *rev_nl(const char *p, size_t n)
 static int handle_line(struct run *r, const char *p, size_t n, size_t at, int truncated)
 {
     struct scanner *s = r->s;
-    struct line_ref l = {r->path, r->base + at, p, n, truncated};
+    struct line_ref l;
+
+    if (n > s->max_line) {
+        n = s->max_line - s->max_line % decoder_unit(r->enc);
+        truncated = 1;
+    }
+    l = (struct line_ref){r->path, r->base + at, p, n, truncated};
 
     if (r->enc != ENC_UTF8) {
         buf_reset(&r->dec);

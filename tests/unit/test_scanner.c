@@ -1,0 +1,188 @@
+/*
+ * The scanner on real files: offsets as stored (BOM, CRLF, UTF-16), lines cut
+ * at the maximum without losing the next one, lines longer than the read
+ * buffer, a last line without a newline, NUL bytes and invalid UTF-8.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "scanner.h"
+#include "testutil.h"
+#include "util/alloc.h"
+
+#define MAX_EVENTS 64
+
+struct got {
+    size_t n;
+    uint64_t offset[MAX_EVENTS];
+    long code[MAX_EVENTS];
+    int truncated[MAX_EVENTS];
+    char text[MAX_EVENTS][128];
+};
+
+static struct table t;
+static struct ruleset rs;
+static struct matcher m;
+
+static void setup(void)
+{
+    tu_load_builtin(&t, &rs);
+    matcher_init(&m, &t, &rs);
+}
+
+static void teardown(void)
+{
+    matcher_free(&m);
+    ruleset_free(&rs);
+    table_free(&t);
+}
+
+static int got_cb(void *ctx, const struct line_ref *l, const struct match_set *ms)
+{
+    struct got *g = ctx;
+
+    for (size_t i = 0; i < ms->n && g->n < MAX_EVENTS; i++, g->n++) {
+        size_t len = l->len < 127 ? l->len : 127;
+        g->offset[g->n] = l->offset;
+        g->code[g->n] = ms->v[i].code->code;
+        g->truncated[g->n] = l->truncated;
+        memcpy(g->text[g->n], l->text, len);
+        g->text[g->n][len] = '\0';
+    }
+    return 0;
+}
+
+static struct scan_stats scan(const void *data, size_t len, size_t max_line, struct got *g)
+{
+    char *path = tu_temp_file("scan", data, len);
+    struct scanner sc = {&m, max_line, ENC_AUTO, got_cb, g, {0}};
+    struct ww_err err = {0};
+    uv_fs_t req;
+    int fd = uv_fs_open(NULL, &req, path, O_RDONLY, 0, NULL);
+
+    uv_fs_req_cleanup(&req);
+    memset(g, 0, sizeof(*g));
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(scanner_run(&sc, path, fd, &err), 0);
+    uv_fs_close(NULL, &req, fd, NULL);
+    uv_fs_req_cleanup(&req);
+    remove(path);
+    xfree(path);
+    return sc.st;
+}
+
+START_TEST(test_bom_crlf_offsets)
+{
+    const char data[] = "\xEF\xBB\xBF" "first line\r\n"
+                        "socket error WSAECONNRESET here\r\n"
+                        "last [WinError 10061] no newline";
+    struct got g;
+    struct scan_stats st = scan(data, sizeof(data) - 1, 65536, &g);
+
+    ck_assert_uint_eq(st.lines, 3);
+    ck_assert_uint_eq(g.n, 2);
+    ck_assert_uint_eq(g.offset[0], 15);
+    ck_assert_int_eq(g.code[0], 10054);
+    ck_assert_str_eq(g.text[0], "socket error WSAECONNRESET here");
+    ck_assert_uint_eq(g.offset[1], 15 + 33);
+    ck_assert_int_eq(g.code[1], 10061);
+}
+END_TEST
+
+START_TEST(test_utf16le_offsets)
+{
+    const char *lines[] = {"hello\r\n", "recv failed WSAETIMEDOUT\r\n"};
+    char data[256];
+    size_t n = 0;
+    struct got g;
+
+    data[n++] = (char)0xFF, data[n++] = (char)0xFE;
+    for (size_t k = 0; k < 2; k++)
+        for (const char *p = lines[k]; *p; p++)
+            data[n++] = *p, data[n++] = 0;
+    scan(data, n, 65536, &g);
+    ck_assert_uint_eq(g.n, 1);
+    ck_assert_int_eq(g.code[0], 10060);
+    ck_assert_uint_eq(g.offset[0], 2 + 14);
+    ck_assert_str_eq(g.text[0], "recv failed WSAETIMEDOUT");
+}
+END_TEST
+
+START_TEST(test_long_line_cut_next_kept)
+{
+    size_t long_len = 5000, n = 0;
+    char *data = xmalloc(long_len + 200);
+    struct got g;
+    struct scan_stats st;
+
+    memcpy(data, "WSAECONNRESET ", 14);
+    memset(data + 14, 'x', long_len - 14);
+    memcpy(data + 3000, " WSAEHOSTUNREACH ", 17); /* beyond the cut: not seen */
+    n = long_len;
+    data[n++] = '\n';
+    memcpy(data + n, "then WSAETIMEDOUT\n", 18);
+    n += 18;
+    st = scan(data, n, 1024, &g);
+    ck_assert_uint_eq(g.n, 2);
+    ck_assert_int_eq(g.code[0], 10054);
+    ck_assert_int_eq(g.truncated[0], 1);
+    ck_assert_int_eq(g.code[1], 10060);
+    ck_assert_uint_eq(g.offset[1], long_len + 1);
+    ck_assert_int_eq(g.truncated[1], 0);
+    ck_assert_uint_eq(st.truncated, 1);
+    ck_assert_uint_eq(st.lines, 2);
+    xfree(data);
+}
+END_TEST
+
+START_TEST(test_line_longer_than_buffer)
+{
+    size_t big = 3u << 20, n;
+    char *data = xmalloc(big + 100);
+    struct got g;
+
+    memset(data, 'y', big);
+    data[big] = '\n';
+    n = big + 1;
+    memcpy(data + n, "x WSAECONNREFUSED\n", 18);
+    n += 18;
+    scan(data, n, 65536, &g);
+    ck_assert_uint_eq(g.n, 1);
+    ck_assert_int_eq(g.code[0], 10061);
+    ck_assert_uint_eq(g.offset[0], big + 1);
+    xfree(data);
+}
+END_TEST
+
+START_TEST(test_nul_and_invalid_utf8)
+{
+    const char data[] = "\xFD\xFF\xFE garbage \0\0 then Socket Error # 10054\n"
+                        "\xC0\xAF An existing connection was forcibly closed by the remote host.\n";
+    struct got g;
+
+    scan(data, sizeof(data) - 1, 65536, &g);
+    ck_assert_uint_eq(g.n, 2);
+    ck_assert_int_eq(g.code[0], 10054);
+    ck_assert_uint_eq(g.offset[0], 0);
+    ck_assert_int_eq(g.code[1], 10054);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("scanner");
+    TCase *tc = tcase_create("scanner");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_bom_crlf_offsets);
+    tcase_add_test(tc, test_utf16le_offsets);
+    tcase_add_test(tc, test_long_line_cut_next_kept);
+    tcase_add_test(tc, test_line_longer_than_buffer);
+    tcase_add_test(tc, test_nul_and_invalid_utf8);
+    suite_add_tcase(s, tc);
+    return tu_run(s);
+}
