@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <uv.h>
 
 #include "rulefiles.h"
@@ -33,13 +34,26 @@ int cli_rules_load(struct cli_rules *c, int verbose)
     int errors;
 
     diag_init(&d);
-    errors = rulefiles_load_all(&c->table, &c->rules, c->paths, c->npaths, &d);
+    errors = rulefiles_load_all(&c->table, &c->rules, !c->no_builtin, c->paths, c->npaths, &d);
     for (size_t i = 0; i < d.n; i++)
         if (verbose || d.v[i].level == DIAG_ERROR)
             fprintf(stderr, "wsawatch: %s: %s\n",
                     d.v[i].level == DIAG_ERROR ? "error" : "warning", d.v[i].text);
     diag_free(&d);
     return errors > 0 ? EXIT_TROUBLE : 0;
+}
+
+int cli_rules_option(struct cli_rules *c, int argc, char **argv, int *i)
+{
+    if (strcmp(argv[*i], "--rules") == 0 && *i + 1 < argc) {
+        c->paths[c->npaths++] = argv[++*i];
+        return 1;
+    }
+    if (strcmp(argv[*i], "--no-builtin-rules") == 0) {
+        c->no_builtin = 1;
+        return 1;
+    }
+    return 0;
 }
 
 int cli_open(const char *path, struct ww_err *err)

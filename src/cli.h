@@ -19,7 +19,11 @@ struct cli_rules {
     struct ruleset rules;
     char **paths; /* --rules arguments, not owned */
     size_t npaths;
+    int no_builtin; /* --no-builtin-rules: the built-in code table only */
 };
+
+/* Takes --rules P and --no-builtin-rules at argv[*i]; returns 1 if taken. */
+int cli_rules_option(struct cli_rules *c, int argc, char **argv, int *i);
 
 void cli_rules_init(struct cli_rules *c, size_t max_paths);
 void cli_rules_free(struct cli_rules *c);

@@ -19,13 +19,11 @@ int cmd_check(int argc, char **argv)
 
     cli_rules_init(&cr, (size_t)argc);
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc)
-            cr.paths[cr.npaths++] = argv[++i];
-        else
+        if (!cli_rules_option(&cr, argc, argv, &i))
             return cli_rules_free(&cr), cli_usage_error("check", "unexpected '%s'", argv[i]);
     }
     diag_init(&d);
-    errors = rulefiles_load_all(&cr.table, &cr.rules, cr.paths, cr.npaths, &d);
+    errors = rulefiles_load_all(&cr.table, &cr.rules, !cr.no_builtin, cr.paths, cr.npaths, &d);
     if (errors == 0)
         errors += examples_check(&cr.table, &cr.rules, &d);
     diag_print(&d, stderr);

@@ -166,8 +166,8 @@ static int parse_args(struct scan_args *a, struct scan_ctx *x, int argc, char **
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-        if (strcmp(o, "--rules") == 0 && v) {
-            a->cr.paths[a->cr.npaths++] = argv[++i];
+        if (cli_rules_option(&a->cr, argc, argv, &i)) {
+            continue;
         } else if (strcmp(o, "--format") == 0 && v) {
             if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0)
                 return cli_usage_error("scan", "--format must be text or json, not '%s'", v);

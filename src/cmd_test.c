@@ -70,9 +70,9 @@ int cmd_test(int argc, char **argv)
 
     cli_rules_init(&cr, (size_t)argc);
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc)
-            cr.paths[cr.npaths++] = argv[++i];
-        else if (file == NULL && (argv[i][0] != '-' || argv[i][1] == '\0'))
+        if (cli_rules_option(&cr, argc, argv, &i))
+            continue;
+        if (file == NULL && (argv[i][0] != '-' || argv[i][1] == '\0'))
             file = argv[i];
         else
             return cli_rules_free(&cr), cli_usage_error("test", "unexpected '%s'", argv[i]);

@@ -19,6 +19,9 @@ static const char usage[] =
     "                               one pass over files or standard input\n"
     "  test [--rules P]... FILE|-   for rule authors: hits per rule, misses, timing\n"
     "  check [--rules P]...         validate rule files and their examples (exit 0 or 2)\n"
+    "\n"
+    "  --rules P adds a rule file or directory (a rule with a built-in id replaces it);\n"
+    "  --no-builtin-rules keeps the built-in code table but none of the built-in patterns.\n"
     "  --version | --help\n"
     "\n"
     "Exit status: 0 something found, 1 nothing found, 2 usage, rule or I/O error.\n";

@@ -27,11 +27,15 @@ int matcher_init(struct matcher *m, const struct table *t, const struct ruleset 
     m->rules = rs;
     prefilter_init(&m->pf);
     m->cand = xcalloc(rs->n + 1, 1);
+    m->cand_list = xcalloc(rs->n + 1, sizeof(size_t));
+    m->fixed = xcalloc(rs->n + 1, sizeof(size_t));
     m->stats = xcalloc(rs->n + 1, sizeof(*m->stats));
     for (size_t i = 0; i < rs->n; i++) {
         const struct rule *r = &rs->v[i];
         uint32_t c = 0;
 
+        if (r->messages || r->nliterals == 0)
+            m->fixed[m->nfixed++] = i;
         want_msgs |= r->messages;
         if (!r->messages && r->nliterals == 0 && !r->capture_only)
             m->always = 1;
@@ -66,6 +70,8 @@ void matcher_free(struct matcher *m)
     pcre2_match_context_free(m->mctx);
     pcre2_jit_stack_free(m->jstack);
     xfree(m->cand);
+    xfree(m->cand_list);
+    xfree(m->fixed);
     xfree(m->stats);
     memset(m, 0, sizeof(*m));
 }
@@ -84,7 +90,10 @@ static void literal_cb(void *ctx, size_t pos, const struct pf_lit *lit)
     struct matcher *m = ctx;
 
     if (!(lit->tag & MSG_TAG)) {
-        m->cand[lit->tag] = 1;
+        if (!m->cand[lit->tag]) {
+            m->cand[lit->tag] = 1;
+            m->cand_list[m->ncand++] = lit->tag;
+        }
     } else if (m->nmsg_hits < MATCH_MSG_HITS) {
         m->msg_hits[m->nmsg_hits].msg = lit->tag & ~MSG_TAG;
         m->msg_hits[m->nmsg_hits].pos = pos;
@@ -251,27 +260,49 @@ static void run_messages(struct matcher *m, const struct rule *r, const char *li
     }
 }
 
+static void sort_indices(size_t *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        size_t x = v[i], j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
+static void run_one(struct matcher *m, size_t i, const char *line, size_t n,
+                    struct match_set *out)
+{
+    const struct rule *r = &m->rules->v[i];
+
+    if ((m->only != NULL && r != m->only) || r == m->skip)
+        return;
+    if (r->messages)
+        run_messages(m, r, line, n, out);
+    else if (!r->capture_only || out->n > 0)
+        run_rule(m, r, line, n, out);
+}
+
+/* Runs the rules whose literals the line holds and the rules that need none,
+ * merged in rule order; the cost does not grow with rules that cannot match. */
 size_t matcher_line(struct matcher *m, const char *line, size_t n, struct match_set *out)
 {
-    const struct ruleset *rs = m->rules;
+    size_t a = 0, b = 0;
 
     out->n = 0;
     out->limit_hits = 0;
     out->limit_rule = NULL;
-    memset(m->cand, 0, rs->n);
+    m->ncand = 0;
     m->nmsg_hits = 0;
     prefilter_each(&m->pf, line, n, literal_cb, m);
-    for (size_t i = 0; i < rs->n; i++) {
-        const struct rule *r = &rs->v[i];
-
-        if ((m->only != NULL && r != m->only) || r == m->skip)
-            continue;
-        if (r->messages)
-            run_messages(m, r, line, n, out);
-        else if (r->capture_only && out->n == 0)
-            continue;
-        else if (m->cand[i] || r->nliterals == 0)
-            run_rule(m, r, line, n, out);
+    sort_indices(m->cand_list, m->ncand);
+    while (a < m->ncand || b < m->nfixed) {
+        if (b == m->nfixed || (a < m->ncand && m->cand_list[a] < m->fixed[b]))
+            run_one(m, m->cand_list[a++], line, n, out);
+        else
+            run_one(m, m->fixed[b++], line, n, out);
     }
+    for (size_t i = 0; i < m->ncand; i++)
+        m->cand[m->cand_list[i]] = 0;
     return out->n;
 }

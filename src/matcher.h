@@ -57,6 +57,10 @@ struct matcher {
     struct prefilter pf;
     void *md, *mctx, *jstack;   /* PCRE2 match data, context, JIT stack */
     unsigned char *cand;        /* per rule: a literal was seen in this line */
+    size_t *cand_list;          /* those rules, in the order seen */
+    size_t ncand;
+    size_t *fixed;              /* rules that run without a literal, in rule order */
+    size_t nfixed;
     struct msg_hit msg_hits[MATCH_MSG_HITS];
     size_t nmsg_hits;
     int always;                 /* some rule has no literals: every line is a candidate */

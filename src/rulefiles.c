@@ -95,13 +95,17 @@ int rulefiles_load_path(struct table *t, struct ruleset *rs, const char *path, s
     return errors;
 }
 
-int rulefiles_load_all(struct table *t, struct ruleset *rs, char *const *paths, size_t npaths,
-                       struct diag *d)
+int rulefiles_load_all(struct table *t, struct ruleset *rs, int builtin_patterns,
+                       char *const *paths, size_t npaths, struct diag *d)
 {
     int errors = 0;
 
     for (const struct embedded_file *f = embedded_rules; f->name != NULL; f++) {
-        char *name = xasprintf("(built-in) rules/%s", f->name);
+        char *name;
+
+        if (!builtin_patterns && strncmp(f->name, "patterns/", 9) == 0)
+            continue;
+        name = xasprintf("(built-in) rules/%s", f->name);
         errors += rulefiles_load_buffer(t, rs, name, f->data, f->len, d);
         xfree(name);
     }

@@ -30,9 +30,10 @@ int rulefiles_load_buffer(struct table *t, struct ruleset *rs, const char *name,
  * unreadable path is an error naming the path and the system's reason. */
 int rulefiles_load_path(struct table *t, struct ruleset *rs, const char *path, struct diag *d);
 
-/* Built-in rules, then each path, then table_finish and ruleset_compile.
- * Returns the number of errors; the table and ruleset are usable when 0. */
-int rulefiles_load_all(struct table *t, struct ruleset *rs, char *const *paths, size_t npaths,
-                       struct diag *d);
+/* Built-in rules (only the code table when builtin_patterns is 0), then each
+ * path, then table_finish and ruleset_compile. Returns the number of errors;
+ * the table and ruleset are usable when 0. */
+int rulefiles_load_all(struct table *t, struct ruleset *rs, int builtin_patterns,
+                       char *const *paths, size_t npaths, struct diag *d);
 
 #endif

@@ -1,0 +1,203 @@
+"""The commands as an operator uses them: lookup, scan, test, check."""
+import glob
+import json
+import os
+import unittest
+
+import wwtest
+from wwtest import FIXTURES, TempDir, events, line_number, run
+
+SAMPLES = os.path.join(FIXTURES, "samples")
+RESET_TEXT = "An existing connection was forcibly closed by the remote host."
+
+
+class Lookup(unittest.TestCase):
+    def test_every_form_gives_connreset(self):
+        for term in ["10054", "WSAECONNRESET", "econnreset", "0x80072746", "0x2746",
+                     "forcibly closed", "ConnectionReset"]:
+            code, out, err = run("lookup", term)
+            self.assertEqual(code, 0, term + ": " + err)
+            self.assertIn("WSAECONNRESET", out.decode(), term)
+            self.assertIn(RESET_TEXT, out.decode(), term)
+
+    def test_json_fields(self):
+        code, out, _ = run("lookup", "--json", "10061", "WSAHOST_NOT_FOUND")
+        self.assertEqual(code, 0)
+        objs = events(out)
+        self.assertEqual([o["code"] for o in objs], [10061, 11001])
+        self.assertEqual(objs[0]["symbol"], "WSAECONNREFUSED")
+        self.assertEqual(objs[0]["hex"], "0x274D")
+        self.assertEqual(objs[0]["hresult"], "0x8007274D")
+        self.assertEqual(objs[0]["posix"], "ECONNREFUSED")
+        for key in ("title", "message", "category", "hint"):
+            self.assertTrue(objs[0][key], key)
+
+    def test_unknown_term_exit_1(self):
+        code, out, err = run("lookup", "10054", "WSAENOSUCHTHING")
+        self.assertEqual(code, 1)
+        self.assertIn("WSAECONNRESET", out.decode())
+        self.assertIn("no Winsock code matches 'WSAENOSUCHTHING'", err)
+
+    def test_usage_error_exit_2(self):
+        self.assertEqual(run("lookup")[0], 2)
+        self.assertEqual(run("frobnicate")[0], 2)
+
+
+class Scan(unittest.TestCase):
+    def expected(self):
+        want = set()
+        with open(os.path.join(SAMPLES, "expected.jsonl")) as f:
+            for line in f:
+                o = json.loads(line)
+                for c in o["codes"]:
+                    want.add((o["file"], o["line"], c))
+        return want
+
+    def test_samples_exactly(self):
+        files = sorted(glob.glob(os.path.join(SAMPLES, "*.log")))
+        code, out, err = run("scan", "--format", "json", *files)
+        self.assertEqual(code, 0, err)
+        got = set()
+        for e in events(out):
+            path = e["log"]["file"]["path"]
+            got.add((os.path.basename(path), line_number(path, e["log"]["offset"]),
+                     e["winsock"]["code"]))
+            self.assertEqual(e["event"]["kind"], "event")
+            self.assertTrue(e["rule"]["id"])
+            self.assertTrue(e["@timestamp"].endswith("Z"))
+        want = self.expected()
+        self.assertEqual(sorted(got - want), [], "false positives")
+        self.assertEqual(sorted(want - got), [], "missed")
+
+    def test_negatives_give_nothing(self):
+        code, out, _ = run("scan", os.path.join(SAMPLES, "negatives.log"))
+        self.assertEqual((code, out), (1, b""))
+
+    def test_event_shape(self):
+        line = b"2026-11-24 20:30:01 ERROR api System.Net.Sockets.SocketException (10054): " \
+               + RESET_TEXT.encode() + b"\r\n"
+        code, out, _ = run("scan", "--format", "json", "-", stdin=b"first\r\n" + line)
+        self.assertEqual(code, 0)
+        (e,) = events(out)
+        self.assertEqual(e["log"]["file"]["path"], "(standard input)")
+        self.assertEqual(e["log"]["offset"], 7)
+        self.assertEqual(e["message"], line[:-2].decode())
+        w = e["winsock"]
+        self.assertEqual((w["code"], w["symbol"], w["hex"]), (10054, "WSAECONNRESET", "0x2746"))
+        self.assertEqual(w["message"], RESET_TEXT)
+        self.assertEqual(w["category"], "connection")
+
+    def test_text_format_escapes_controls(self):
+        code, out, _ = run("scan", "-", stdin=b"\x1b[2J\x1b]0;pwned\x07 WSAECONNRESET\n")
+        self.assertEqual(code, 0)
+        text = out.decode()
+        self.assertIn("WSAECONNRESET (10054)", text)
+        self.assertNotIn("\x1b", text)
+        self.assertIn("\\x1B[2J", text)
+
+    def test_unreadable_file_reported_others_scanned(self):
+        with TempDir() as d:
+            good = os.path.join(d, "good.log")
+            with open(good, "w") as f:
+                f.write("error WSAETIMEDOUT\n")
+            missing = os.path.join(d, "missing.log")
+            code, out, err = run("scan", missing, good)
+            self.assertEqual(code, 2)
+            self.assertIn(missing + ": no such file or directory", err)
+            self.assertIn("WSAETIMEDOUT", out.decode())
+
+    def test_encodings(self):
+        for name in ("utf16le-bom-crlf.log", "utf16be-bom.log", "utf8-bom.log",
+                     "invalid-utf8.log"):
+            path = os.path.join(SAMPLES, name)
+            if not os.path.exists(path):
+                self.skipTest("fixture %s not generated" % name)
+            code, out, err = run("scan", "--format", "json", path)
+            self.assertEqual(code, 0, name + err)
+            evs = events(out)
+            self.assertTrue(evs, name)
+            for e in evs:
+                e["message"].encode("utf-8")  # valid UTF-8 after JSON decoding
+
+    def test_binary_and_huge_line(self):
+        with TempDir() as d:
+            path = os.path.join(d, "hostile.log")
+            with open(path, "wb") as f:
+                f.write(os.urandom(200000).replace(b"\n", b"."))
+                f.write(b"\n")
+                f.write(b"A" * (10 << 20) + b" WSAECONNRESET at the end\n")
+                f.write(b"\x00\xff\xfe[WinError 10061] after NULs\n")
+            code, out, err = run("scan", "--format", "json", path)
+            self.assertEqual(code, 0, err)
+            evs = events(out)
+            self.assertEqual([e["winsock"]["code"] for e in evs], [10061])
+            self.assertIn("1 lines longer than 65536 bytes", err)
+            code, out, err = run("scan", "--format", "json", "--max-line-bytes", "16MiB", path)
+            self.assertEqual([e["winsock"]["code"] for e in events(out)], [10054, 10061])
+
+    def test_summary(self):
+        code, out, _ = run("scan", "--summary", "--format", "json",
+                           os.path.join(SAMPLES, "go.log"))
+        self.assertEqual(code, 0)
+        (s,) = events(out)
+        s = s["summary"]
+        self.assertGreater(s["events"], 0)
+        self.assertEqual(sum(s["by_code"].values()), s["events"])
+        self.assertTrue(any(k.startswith("10054 ") for k in s["by_code"]))
+
+    def test_rules_override_and_add(self):
+        with TempDir() as d:
+            rules = os.path.join(d, "mine.yaml")
+            with open(rules, "w") as f:
+                f.write("rules:\n  - id: acme-sock\n    literals: [ACMEERR]\n"
+                        "    pattern: 'ACMEERR=(?<code>\\d+) peer=(?<peer>\\S+)'\n")
+            code, out, err = run("scan", "--format", "json", "--rules", rules, "-",
+                                 stdin=b"ACMEERR=10053 peer=10.1.2.3:80\n")
+            self.assertEqual(code, 0, err)
+            (e,) = events(out)
+            self.assertEqual(e["rule"]["id"], "acme-sock")
+            self.assertEqual(e["captures"]["peer"], "10.1.2.3:80")
+            self.assertEqual(e["winsock"]["symbol"], "WSAECONNABORTED")
+
+
+class Check(unittest.TestCase):
+    def test_builtin_ok(self):
+        code, out, err = run("check")
+        self.assertEqual(code, 0, err)
+        self.assertTrue(out.decode().startswith("ok: "))
+
+    def test_bad_files_all_reported(self):
+        with TempDir() as d:
+            with open(os.path.join(d, "a.yaml"), "w") as f:
+                f.write("rules:\n  - id: bad-re\n    literals: [WSAE]\n"
+                        "    pattern: 'WSAE(?<code>\\d+'\n")
+            with open(os.path.join(d, "b.yaml"), "w") as f:
+                f.write("rules:\n  - id: x\n    patern: 'x'\n")
+            code, _, err = run("check", "--rules", d)
+            self.assertEqual(code, 2)
+            self.assertIn("a.yaml:4:14: rule 'bad-re': pattern error at offset 15", err)
+            self.assertIn("b.yaml:3:5: unknown key 'patern'", err)
+            self.assertIn("wsawatch check: 3 errors", err)  # all reported at once
+
+    def test_scan_refuses_bad_rules(self):
+        with TempDir() as d:
+            p = os.path.join(d, "c.yaml")
+            with open(p, "w") as f:
+                f.write("rules: [\n")
+            code, out, err = run("scan", "--rules", p, "-", stdin=b"WSAECONNRESET\n")
+            self.assertEqual(code, 2)
+            self.assertIn("c.yaml:2:1: YAML:", err)
+
+
+class RuleTester(unittest.TestCase):
+    def test_report(self):
+        code, out, _ = run("test", os.path.join(SAMPLES, "dotnet.log"))
+        self.assertEqual(code, 0)
+        text = out.decode()
+        for want in ("Lines read:", "Lines matched:", "Match limit hit:", "candidates",
+                     "dotnet-", "10054 WSAECONNRESET"):
+            self.assertIn(want, text)
+
+
+if __name__ == "__main__":
+    wwtest.main()
