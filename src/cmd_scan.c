@@ -96,8 +96,25 @@ static int event_cb(void *ctx, const struct line_ref *l, const struct match_set 
     return 0;
 }
 
-static void print_counter(struct scan_ctx *x, const char *title, const struct counter *c)
+/* Largest count first (insertion sort: at most SUMMARY_KEYS entries, once). */
+static void counter_sort(struct counter *c)
 {
+    for (size_t i = 1; i < c->n; i++) {
+        char *k = c->keys[i];
+        uint64_t v = c->counts[i];
+        size_t j = i;
+        for (; j > 0 && c->counts[j - 1] < v; j--) {
+            c->keys[j] = c->keys[j - 1];
+            c->counts[j] = c->counts[j - 1];
+        }
+        c->keys[j] = k;
+        c->counts[j] = v;
+    }
+}
+
+static void print_counter(struct scan_ctx *x, const char *title, struct counter *c)
+{
+    counter_sort(c);
     if (x->json) {
         printf("%s\"%s\":{", strcmp(title, "by_code") == 0 ? "" : ",", title);
         for (size_t i = 0; i < c->n; i++) {
