@@ -10,27 +10,11 @@
 #include "testutil.h"
 #include "util/alloc.h"
 
-static struct table t;
-static struct ruleset rs;
-static struct matcher m;
 static struct match_set ms;
-
-static void setup(void)
-{
-    tu_load_builtin(&t, &rs);
-    matcher_init(&m, &t, &rs);
-}
-
-static void teardown(void)
-{
-    matcher_free(&m);
-    ruleset_free(&rs);
-    table_free(&t);
-}
 
 static size_t match(const char *line)
 {
-    return matcher_line(&m, line, strlen(line), &ms);
+    return matcher_line(&tu_matcher, line, strlen(line), &ms);
 }
 
 static int has(long code)
@@ -131,7 +115,7 @@ START_TEST(test_binary_line)
     for (size_t i = 0; i < sizeof(line); i++)
         line[i] = (char)(rand() & 0xFF);
     memcpy(line + 1000, "[WinError 10061] ", 17);
-    matcher_line(&m, line, sizeof(line), &ms);
+    matcher_line(&tu_matcher, line, sizeof(line), &ms);
     ck_assert(has(10061));
 }
 END_TEST
@@ -141,7 +125,7 @@ int main(void)
     Suite *s = suite_create("matcher");
     TCase *tc = tcase_create("matcher");
 
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tu_matcher_setup, tu_matcher_teardown);
     tcase_add_test(tc, test_number_and_message_are_one_event);
     tcase_add_test(tc, test_two_codes_two_events);
     tcase_add_test(tc, test_go_message_with_peer);

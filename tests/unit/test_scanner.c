@@ -23,22 +23,6 @@ struct got {
     char text[MAX_EVENTS][128];
 };
 
-static struct table t;
-static struct ruleset rs;
-static struct matcher m;
-
-static void setup(void)
-{
-    tu_load_builtin(&t, &rs);
-    matcher_init(&m, &t, &rs);
-}
-
-static void teardown(void)
-{
-    matcher_free(&m);
-    ruleset_free(&rs);
-    table_free(&t);
-}
 
 static int got_cb(void *ctx, const struct line_ref *l, const struct match_set *ms)
 {
@@ -58,7 +42,7 @@ static int got_cb(void *ctx, const struct line_ref *l, const struct match_set *m
 static struct scan_stats scan(const void *data, size_t len, size_t max_line, struct got *g)
 {
     char *path = tu_temp_file("scan", data, len);
-    struct scanner sc = {&m, max_line, ENC_AUTO, got_cb, g, {0}};
+    struct scanner sc = {&tu_matcher, max_line, ENC_AUTO, got_cb, g, {0}};
     struct ww_err err = {0};
     uv_fs_t req;
     int fd = uv_fs_open(NULL, &req, path, O_RDONLY, 0, NULL);
@@ -176,7 +160,7 @@ int main(void)
     Suite *s = suite_create("scanner");
     TCase *tc = tcase_create("scanner");
 
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tu_matcher_setup, tu_matcher_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_bom_crlf_offsets);
     tcase_add_test(tc, test_utf16le_offsets);

@@ -60,6 +60,23 @@ int tu_load_extra(struct table *t, struct ruleset *rs, const char *name, const c
     return errors + ruleset_compile(rs, t, d);
 }
 
+struct table tu_table;
+struct ruleset tu_rules;
+struct matcher tu_matcher;
+
+void tu_matcher_setup(void)
+{
+    tu_load_builtin(&tu_table, &tu_rules);
+    matcher_init(&tu_matcher, &tu_table, &tu_rules);
+}
+
+void tu_matcher_teardown(void)
+{
+    matcher_free(&tu_matcher);
+    ruleset_free(&tu_rules);
+    table_free(&tu_table);
+}
+
 int tu_diag_has(const struct diag *d, const char *needle)
 {
     for (size_t i = 0; i < d->n; i++)

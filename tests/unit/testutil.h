@@ -8,6 +8,7 @@
 #include <check.h>
 #include <stddef.h>
 
+#include "matcher.h"
 #include "rules.h"
 #include "table.h"
 #include "util/diag.h"
@@ -22,6 +23,14 @@ void tu_load_builtin(struct table *t, struct ruleset *rs);
  * and leaves the diagnostics in d. */
 int tu_load_extra(struct table *t, struct ruleset *rs, const char *name, const char *yaml,
                   struct diag *d);
+
+/* The built-in rules and a matcher over them, shared by the suites that
+ * match lines: tu_matcher_setup fills the three globals below. */
+extern struct table tu_table;
+extern struct ruleset tu_rules;
+extern struct matcher tu_matcher;
+void tu_matcher_setup(void);
+void tu_matcher_teardown(void);
 
 /* 1 if some diagnostic contains needle. */
 int tu_diag_has(const struct diag *d, const char *needle);
