@@ -6,6 +6,8 @@
 #ifndef WW_CLI_H
 #define WW_CLI_H
 
+#include "wsawatch_config.h"
+
 #include <stddef.h>
 
 #include "rules.h"
@@ -41,7 +43,7 @@ void cli_close(int fd);
 int cli_color(void);
 
 /* Prints "wsawatch CMD: message" and returns EXIT_TROUBLE. */
-int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_usage_error(const char *cmd, const char *fmt, ...) WW_PRINTF(2, 3);
 
 int cmd_lookup(int argc, char **argv);
 int cmd_scan(int argc, char **argv);

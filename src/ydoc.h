@@ -7,6 +7,8 @@
 #ifndef WW_YDOC_H
 #define WW_YDOC_H
 
+#include "wsawatch_config.h"
+
 #include <stddef.h>
 #include <yaml.h>
 
@@ -47,9 +49,9 @@ yaml_node_t *ydoc_node(struct ydoc *y, int index);
 
 /* Adds an error at node's position. */
 void ydoc_error(struct ydoc *y, const yaml_node_t *at, struct diag *d, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+    WW_PRINTF(4, 5);
 void ydoc_warning(struct ydoc *y, const yaml_node_t *at, struct diag *d, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+    WW_PRINTF(4, 5);
 
 /* Checks the mapping `map` against fields[0..n): unknown keys, duplicate keys,
  * wrong types and missing required keys are errors. out[i] receives the value

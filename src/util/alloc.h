@@ -8,6 +8,8 @@
 #ifndef WW_ALLOC_H
 #define WW_ALLOC_H
 
+#include "wsawatch_config.h"
+
 #include <stddef.h>
 
 void *xmalloc(size_t n);
@@ -16,7 +18,7 @@ void *xrealloc(void *p, size_t n);
 void *xreallocarray(void *p, size_t nmemb, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
-char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xasprintf(const char *fmt, ...) WW_PRINTF(1, 2);
 void xfree(void *p);
 
 /* Makes the nth allocation from now fail (0: never). For tests. */

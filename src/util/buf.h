@@ -5,6 +5,8 @@
 #ifndef WW_BUF_H
 #define WW_BUF_H
 
+#include "wsawatch_config.h"
+
 #include <stddef.h>
 
 #include "util/err.h"
@@ -22,7 +24,7 @@ void buf_reset(struct buf *b);
 int buf_append(struct buf *b, const void *p, size_t n) WW_MUST_CHECK;
 int buf_putc(struct buf *b, char c) WW_MUST_CHECK;
 int buf_printf(struct buf *b, const char *fmt, ...) WW_MUST_CHECK
-    __attribute__((format(printf, 2, 3)));
+    WW_PRINTF(2, 3);
 /* Returns the contents ("" when empty); valid until the next change. */
 const char *buf_str(const struct buf *b);
 

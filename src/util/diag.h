@@ -7,6 +7,8 @@
 #ifndef WW_DIAG_H
 #define WW_DIAG_H
 
+#include "wsawatch_config.h"
+
 #include <stddef.h>
 
 enum diag_level { DIAG_ERROR, DIAG_WARNING };
@@ -27,7 +29,7 @@ void diag_free(struct diag *d);
 
 /* Adds an entry "file:line:col: text" (line/col 0: left out). */
 void diag_add(struct diag *d, enum diag_level level, const char *file, int line, int col,
-              const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+              const char *fmt, ...) WW_PRINTF(6, 7);
 
 /* Writes every entry to the stream, prefixed with "error: " or "warning: ". */
 void diag_print(const struct diag *d, void *stream);

@@ -7,6 +7,8 @@
 #ifndef WW_ERR_H
 #define WW_ERR_H
 
+#include "wsawatch_config.h"
+
 #include <stddef.h>
 
 #define WW_MUST_CHECK __attribute__((warn_unused_result))
@@ -33,6 +35,6 @@ const char *ww_strerror(int code);
 
 /* Sets err (unless an error is already set) and returns code. err may be NULL. */
 int ww_err_set(struct ww_err *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    WW_PRINTF(3, 4);
 
 #endif

@@ -6,13 +6,15 @@
 #ifndef WW_LOG_H
 #define WW_LOG_H
 
+#include "wsawatch_config.h"
+
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
 void log_set_level(enum log_level level);
-void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-_Noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) WW_PRINTF(1, 2);
+void log_warnx(const char *fmt, ...) WW_PRINTF(1, 2);
+void log_info(const char *fmt, ...) WW_PRINTF(1, 2);
+void log_debug(const char *fmt, ...) WW_PRINTF(1, 2);
+_Noreturn void fatal(const char *fmt, ...) WW_PRINTF(1, 2);
 
 #endif
