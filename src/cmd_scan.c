@@ -86,7 +86,7 @@ static int event_cb(void *ctx, const struct line_ref *l, const struct match_set 
             continue;
         }
         buf_reset(&x->out);
-        rc = x->json ? event_json(&x->out, ts, l, &ms->v[i])
+        rc = x->json ? event_json(&x->out, ts, l, &ms->v[i], NULL)
                      : event_text(&x->out, l, &ms->v[i], x->color);
         if (rc == 0)
             rc = buf_putc(&x->out, '\n');

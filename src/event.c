@@ -67,8 +67,28 @@ static int put_captures(struct buf *b, const struct line_ref *l, const struct ma
     return rc ? rc : buf_putc(b, '}');
 }
 
+static int put_extra(struct buf *b, const struct event_extra *x)
+{
+    int rc = 0;
+
+    if (x->ntags > 0) {
+        rc = buf_append(b, ",\"tags\":[", 9);
+        for (size_t i = 0; rc == 0 && i < x->ntags; i++) {
+            rc = i ? buf_putc(b, ',') : 0;
+            rc = rc ? rc : json_put_str(b, x->tags[i], strlen(x->tags[i]));
+        }
+        rc = rc ? rc : buf_putc(b, ']');
+    }
+    if (rc == 0 && x->host != NULL) {
+        rc = buf_append(b, ",\"host\":{", 9);
+        rc = rc ? rc : put_field(b, "name", x->host, 1);
+        rc = rc ? rc : buf_putc(b, '}');
+    }
+    return rc;
+}
+
 int event_json(struct buf *b, const char *timestamp, const struct line_ref *l,
-               const struct match *m)
+               const struct match *m, const struct event_extra *x)
 {
     int rc = buf_append(b, "{", 1);
 
@@ -85,6 +105,7 @@ int event_json(struct buf *b, const char *timestamp, const struct line_ref *l,
     rc = rc ? rc : put_field(b, "id", m->rule->id, 1);
     rc = rc ? rc : buf_putc(b, '}');
     rc = rc ? rc : put_captures(b, l, m);
+    rc = rc || x == NULL ? rc : put_extra(b, x);
     return rc ? rc : buf_putc(b, '}');
 }
 

@@ -19,6 +19,14 @@ struct line_ref {
     const char *text;   /* UTF-8 (may hold invalid bytes: writers replace them) */
     size_t len;
     int truncated;      /* the line was longer than the maximum */
+    void *tag;          /* the reader's own, passed through */
+};
+
+/* What the daemon adds to an event: its input's tags and the host name. */
+struct event_extra {
+    char *const *tags;
+    size_t ntags;
+    const char *host;
 };
 
 /* "2026-11-24T20:30:01.123Z" for now. */
@@ -26,7 +34,7 @@ void event_now(char out[32]);
 
 /* Appends one JSON object (no newline). Returns 0 or WW_ELIMIT. */
 int event_json(struct buf *b, const char *timestamp, const struct line_ref *l,
-               const struct match *m) WW_MUST_CHECK;
+               const struct match *m, const struct event_extra *x) WW_MUST_CHECK;
 
 /* Appends a two-line text rendering, with ANSI colours when color is set.
  * Control characters of the line are escaped. */

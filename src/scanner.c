@@ -11,16 +11,6 @@
 
 #define CHUNK (1u << 20)
 
-struct run {
-    struct scanner *s;
-    const char *path;
-    enum encoding enc;
-    uint64_t base;  /* file offset of buf[0] */
-    int skipping;   /* discarding the rest of an over-long line */
-    struct buf dec; /* decoded line */
-    struct match_set ms;
-};
-
 static uint64_t count_nl(const char *p, size_t n)
 {
     uint64_t c = 0;
@@ -39,7 +29,7 @@ static const char *rev_nl(const char *p, size_t n)
     return NULL;
 }
 
-static int handle_line(struct run *r, const char *p, size_t n, size_t at, int truncated)
+static int handle_line(struct scan_stream *r, const char *p, size_t n, size_t at, int truncated)
 {
     struct scanner *s = r->s;
     struct line_ref l;
@@ -48,7 +38,7 @@ static int handle_line(struct run *r, const char *p, size_t n, size_t at, int tr
         n = s->max_line - s->max_line % decoder_unit(r->enc);
         truncated = 1;
     }
-    l = (struct line_ref){r->path, r->base + at, p, n, truncated};
+    l = (struct line_ref){r->path, r->base + at, p, n, truncated, r->tag};
 
     if (r->enc != ENC_UTF8) {
         buf_reset(&r->dec);
@@ -70,7 +60,7 @@ static int handle_line(struct run *r, const char *p, size_t n, size_t at, int tr
 
 /* UTF-8: jump from candidate to candidate. Returns bytes consumed through the
  * last complete line, or a negative code from the callback. */
-static long fast_lines(struct run *r, const char *p, size_t n, size_t pos)
+static long fast_lines(struct scan_stream *r, const char *p, size_t n, size_t pos)
 {
     while (pos < n) {
         size_t cand = pos + matcher_candidate(r->s->m, p + pos, n - pos), start, end;
@@ -99,7 +89,7 @@ static long fast_lines(struct run *r, const char *p, size_t n, size_t pos)
     return (long)pos;
 }
 
-static long slow_lines(struct run *r, const char *p, size_t n, size_t pos)
+static long slow_lines(struct scan_stream *r, const char *p, size_t n, size_t pos)
 {
     size_t unit = decoder_unit(r->enc);
 
@@ -118,7 +108,7 @@ static long slow_lines(struct run *r, const char *p, size_t n, size_t pos)
 }
 
 /* Processes p[pos..n); returns the offset up to which bytes are done. */
-static long process(struct run *r, const char *p, size_t n, size_t pos, int eof)
+static long process(struct scan_stream *r, const char *p, size_t n, size_t pos, int eof)
 {
     struct scanner *s = r->s;
     size_t unit = decoder_unit(r->enc);
@@ -153,57 +143,113 @@ static long process(struct run *r, const char *p, size_t n, size_t pos, int eof)
     return (long)pos;
 }
 
-static int read_loop(struct run *r, int fd, char *buf, size_t cap, struct ww_err *err)
+void scan_stream_init(struct scan_stream *st, struct scanner *s, const char *path,
+                      enum encoding enc, uint64_t offset, size_t chunk)
 {
-    size_t have = 0, start = 0;
-    int first = 1;
+    memset(st, 0, sizeof(*st));
+    st->s = s;
+    st->path = path;
+    st->enc = enc == ENC_AUTO ? ENC_UTF8 : enc;
+    st->sniffed = enc != ENC_AUTO || offset > 0;
+    st->base = offset;
+    st->chunk = chunk;
+    buf_init(&st->dec, s->max_line * 3 + 16); /* cp1252: 1 byte -> 3 */
+}
 
-    for (;;) {
-        uv_fs_t req;
-        uv_buf_t b = uv_buf_init(buf + have, (unsigned)(cap - have));
-        ssize_t got = uv_fs_read(NULL, &req, fd, &b, 1, -1, NULL);
-        long done;
+void scan_stream_free(struct scan_stream *st)
+{
+    xfree(st->buf);
+    buf_free(&st->dec);
+    st->buf = NULL;
+    st->have = st->cap = 0;
+}
 
-        uv_fs_req_cleanup(&req);
-        if (got < 0)
-            return ww_err_set(err, WW_EIO, "%s: read error: %s", r->path, uv_strerror((int)got));
-        have += (size_t)got;
-        r->s->st.bytes += (uint64_t)got;
-        if (first && (have >= 4 || got == 0)) {
-            size_t bom;
-            enum encoding e = decoder_sniff(buf, have, &bom);
-            r->enc = r->s->encoding == ENC_AUTO ? e : r->s->encoding;
-            start = r->s->encoding == ENC_AUTO || r->s->encoding == e ? bom : 0;
-            first = 0;
-        } else if (first) {
-            continue;
-        }
-        done = process(r, buf, have, start, got == 0);
-        if (done < 0)
-            return (int)done;
-        memmove(buf, buf + done, have - (size_t)done);
-        r->base += (uint64_t)done;
-        have -= (size_t)done;
-        start = 0;
-        if (got == 0)
-            return 0;
+char *scan_stream_space(struct scan_stream *st, size_t *n)
+{
+    size_t need = st->have + st->chunk;
+
+    if (st->cap < need) {
+        st->cap = need;
+        st->buf = xrealloc(st->buf, st->cap);
     }
+    *n = st->cap - st->have;
+    return st->buf + st->have;
+}
+
+static void sniff(struct scan_stream *st)
+{
+    size_t bom;
+    enum encoding e = decoder_sniff(st->buf, st->have, &bom);
+    enum encoding want = st->s->encoding;
+
+    st->enc = want == ENC_AUTO ? e : want;
+    st->start = want == ENC_AUTO || want == e ? bom : 0;
+    st->sniffed = 1;
+}
+
+int scan_stream_push(struct scan_stream *st, size_t n, int eof)
+{
+    long done;
+
+    st->have += n;
+    st->s->st.bytes += n;
+    if (!st->sniffed) {
+        if (st->have < 4 && !eof)
+            return 0;
+        sniff(st);
+    }
+    if (st->have == 0)
+        return 0;
+    done = process(st, st->buf, st->have, st->start, eof);
+    if (done < 0)
+        return (int)done;
+    memmove(st->buf, st->buf + done, st->have - (size_t)done);
+    st->base += (uint64_t)done;
+    st->have -= (size_t)done;
+    st->start = 0;
+    if (st->have == 0) { /* an idle stream holds no memory */
+        xfree(st->buf);
+        st->buf = NULL;
+        st->cap = 0;
+        buf_free(&st->dec);
+    }
+    return 0;
+}
+
+uint64_t scan_stream_done(const struct scan_stream *st)
+{
+    return st->base + (st->skipping ? st->have : 0);
+}
+
+size_t scan_stream_pending(const struct scan_stream *st)
+{
+    return st->skipping ? 0 : st->have;
 }
 
 int scanner_run(struct scanner *s, const char *path, int fd, struct ww_err *err)
 {
-    struct run r;
-    size_t cap = CHUNK + s->max_line + 8;
-    char *buf = xmalloc(cap);
-    int rc;
+    struct scan_stream st;
+    int rc = 0;
 
-    memset(&r, 0, sizeof(r));
-    r.s = s;
-    r.path = path;
-    r.enc = ENC_UTF8;
-    buf_init(&r.dec, s->max_line * 3 + 16); /* cp1252: 1 byte -> 3 */
-    rc = read_loop(&r, fd, buf, cap, err);
-    buf_free(&r.dec);
-    xfree(buf);
+    scan_stream_init(&st, s, path, s->encoding == ENC_AUTO ? ENC_AUTO : s->encoding, 0, CHUNK);
+    st.sniffed = 0;
+    for (;;) {
+        uv_fs_t req;
+        size_t room;
+        uv_buf_t b;
+        ssize_t got;
+
+        b.base = scan_stream_space(&st, &room);
+        b = uv_buf_init(b.base, (unsigned)room);
+        got = uv_fs_read(NULL, &req, fd, &b, 1, -1, NULL);
+        uv_fs_req_cleanup(&req);
+        if (got < 0) {
+            rc = ww_err_set(err, WW_EIO, "%s: read error: %s", path, uv_strerror((int)got));
+            break;
+        }
+        if ((rc = scan_stream_push(&st, (size_t)got, got == 0)) != 0 || got == 0)
+            break;
+    }
+    scan_stream_free(&st);
     return rc;
 }

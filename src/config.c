@@ -1,0 +1,385 @@
+/*
+ * Configuration loading. See config.h. Each mapping is described by one key
+ * table; ydoc_map checks unknown keys, duplicates and types against it, and
+ * the functions below only turn checked values into the structs.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "platform/platform.h"
+#include "scanner.h"
+#include "util/alloc.h"
+#include "util/fsutil.h"
+#include "util/buf.h"
+#include "ydoc.h"
+
+#define MAX_LINE_MIN 1024u
+#define MAX_LINE_MAX (256u << 20)
+
+enum { C_STATE_DIR, C_RULES, C_COMMIT, C_POLL, C_LOG, C_INPUTS, C_OUTPUTS, C_ALERTS, C_COUNT };
+static const struct yfield top_fields[C_COUNT] = {
+    [C_STATE_DIR] = {"state_dir", Y_STR, 0, "directory for offsets"},
+    [C_RULES] = {"rules", Y_STRLIST, 0, "rule files or directories added to the built-in ones"},
+    [C_COMMIT] = {"commit_interval", Y_STR, 0, "how often offsets are committed (5s)"},
+    [C_POLL] = {"poll_interval", Y_STR, 0, "how often files are checked without events (1s)"},
+    [C_LOG] = {"log", Y_MAP, 0, "the daemon's own messages"},
+    [C_INPUTS] = {"inputs", Y_SEQ, 0, "files to follow"},
+    [C_OUTPUTS] = {"outputs", Y_SEQ, 0, "where events go"},
+    [C_ALERTS] = {"alerts", Y_SEQ, 0, "alert rules (not in this version)"},
+};
+
+enum { L_LEVEL, L_TARGET, L_PATH, L_COUNT };
+static const struct yfield log_fields[L_COUNT] = {
+    [L_LEVEL] = {"level", Y_STR, 0, "error, warn, info or debug"},
+    [L_TARGET] = {"target", Y_STR, 0, "stderr, file or system"},
+    [L_PATH] = {"path", Y_STR, 0, "the log file, for target: file"},
+};
+
+enum { I_PATH, I_EXCLUDE, I_START, I_ENCODING, I_TAGS, I_MAXLINE, I_IDLE, I_WATCH, I_RULES,
+       I_COUNT };
+static const struct yfield input_fields[I_COUNT] = {
+    [I_PATH] = {"path", Y_STRLIST, 1, "a glob or a list of globs"},
+    [I_EXCLUDE] = {"exclude", Y_STRLIST, 0, "globs of files to leave out"},
+    [I_START] = {"start_at", Y_STR, 0, "end or beginning, for files with no saved offset"},
+    [I_ENCODING] = {"encoding", Y_STR, 0, "auto, utf-8, utf-16le, utf-16be or ansi"},
+    [I_TAGS] = {"tags", Y_STRLIST, 0, "tags carried into events"},
+    [I_MAXLINE] = {"max_line_bytes", Y_STR, 0, "longest line matched whole (64KiB)"},
+    [I_IDLE] = {"idle_flush", Y_STR, 0, "when a last line without newline is taken (5s)"},
+    [I_WATCH] = {"watch", Y_STR, 0, "auto or poll"},
+    [I_RULES] = {"rules", Y_STRLIST, 0, "only these rule ids"},
+};
+
+enum { O_NAME, O_TYPE, O_PATH, O_TAKE, O_COUNT };
+static const struct yfield output_fields[O_COUNT] = {
+    [O_NAME] = {"name", Y_STR, 1, "the output's name"},
+    [O_TYPE] = {"type", Y_STR, 1, "stdout or file"},
+    [O_PATH] = {"path", Y_STR, 0, "the file, for type: file"},
+    [O_TAKE] = {"take", Y_STRLIST, 0, "events, alerts or both"},
+};
+
+int config_parse_duration(const char *s, uint64_t *ms)
+{
+    static const struct {
+        const char *unit;
+        uint64_t ms;
+    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+
+    if (end == s || *s == '-')
+        return WW_EINVAL;
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (strcmp(end, units[i].unit) == 0) {
+            *ms = (uint64_t)v * units[i].ms;
+            return 0;
+        }
+    }
+    return WW_EINVAL;
+}
+
+int config_parse_size(const char *s, uint64_t *bytes)
+{
+    static const struct {
+        const char *unit;
+        unsigned shift;
+    } units[] = {{"", 0},     {"B", 0},  {"KiB", 10}, {"K", 10}, {"k", 10},
+                 {"MiB", 20}, {"M", 20}, {"GiB", 30}, {"G", 30}};
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+
+    if (end == s || *s == '-')
+        return WW_EINVAL;
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (strcmp(end, units[i].unit) == 0) {
+            *bytes = (uint64_t)v << units[i].shift;
+            return 0;
+        }
+    }
+    return WW_EINVAL;
+}
+
+static void strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        xfree(v[i]);
+    xfree(v);
+}
+
+void config_default(struct config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->state_dir = platform_default_state_dir();
+    c->commit_ms = 5000;
+    c->poll_ms = 1000;
+    c->log_level = LOG_LEVEL_INFO;
+    c->log_target = xstrdup("stderr");
+}
+
+void config_free(struct config *c)
+{
+    xfree(c->file), xfree(c->state_dir), xfree(c->log_target), xfree(c->log_path);
+    strv_free(c->rules, c->nrules);
+    for (size_t i = 0; i < c->ninputs; i++) {
+        struct cfg_input *in = &c->inputs[i];
+        strv_free(in->paths, in->npaths), strv_free(in->exclude, in->nexclude);
+        strv_free(in->tags, in->ntags), strv_free(in->rules, in->nrules);
+        xfree(in->key);
+    }
+    xfree(c->inputs);
+    for (size_t i = 0; i < c->noutputs; i++)
+        xfree(c->outputs[i].name), xfree(c->outputs[i].type), xfree(c->outputs[i].path);
+    xfree(c->outputs);
+    memset(c, 0, sizeof(*c));
+}
+
+static int get_duration(struct ydoc *y, yaml_node_t *n, uint64_t *ms, struct diag *d)
+{
+    if (n == NULL)
+        return 0;
+    if (config_parse_duration(ydoc_str(n), ms) == 0)
+        return 0;
+    ydoc_error(y, n, d, "bad duration '%s' (use a number with ms, s, m, h or d: 500ms, 60s)",
+               ydoc_str(n));
+    return 1;
+}
+
+static int get_choice(struct ydoc *y, yaml_node_t *n, const char *key, const char *const *choices,
+                      int *out, struct diag *d)
+{
+    if (n == NULL)
+        return 0;
+    for (int i = 0; choices[i] != NULL; i++) {
+        if (strcmp(ydoc_str(n), choices[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    }
+    ydoc_error(y, n, d, "'%s' cannot be '%s'", key, ydoc_str(n));
+    return 1;
+}
+
+/* One text that changes whenever anything of the input does. */
+static char *input_key(const struct cfg_input *in)
+{
+    struct buf b;
+    char *key;
+    const char *const *lists[] = {(const char *const *)in->paths, (const char *const *)in->exclude,
+                                  (const char *const *)in->tags, (const char *const *)in->rules};
+    size_t counts[] = {in->npaths, in->nexclude, in->ntags, in->nrules};
+
+    buf_init(&b, 1 << 20);
+    for (size_t l = 0; l < 4; l++) {
+        for (size_t i = 0; i < counts[l]; i++)
+            (void)buf_printf(&b, "%s\x1f", lists[l][i]);
+        (void)buf_putc(&b, '\x1e');
+    }
+    (void)buf_printf(&b, "%d %d %zu %llu %d", in->start_beginning, (int)in->encoding, in->max_line,
+                     (unsigned long long)in->idle_flush_ms, in->poll_only);
+    key = xstrdup(buf_str(&b));
+    buf_free(&b);
+    return key;
+}
+
+static int load_input(struct cfg_input *in, struct ydoc *y, yaml_node_t *node, struct diag *d)
+{
+    static const char *const start[] = {"end", "beginning", NULL};
+    static const char *const watch[] = {"auto", "poll", NULL};
+    yaml_node_t *f[I_COUNT];
+    int errors = ydoc_map(y, node, input_fields, I_COUNT, f, d);
+    uint64_t size;
+
+    memset(in, 0, sizeof(*in));
+    in->max_line = SCANNER_MAX_LINE_DEFAULT;
+    in->idle_flush_ms = 5000;
+    in->npaths = ydoc_strlist(y, f[I_PATH], &in->paths);
+    in->nexclude = ydoc_strlist(y, f[I_EXCLUDE], &in->exclude);
+    in->ntags = ydoc_strlist(y, f[I_TAGS], &in->tags);
+    in->nrules = ydoc_strlist(y, f[I_RULES], &in->rules);
+    if (f[I_PATH] != NULL && in->npaths == 0) {
+        ydoc_error(y, f[I_PATH], d, "'path' needs at least one glob");
+        errors++;
+    }
+    errors += get_choice(y, f[I_START], "start_at", start, &in->start_beginning, d);
+    errors += get_choice(y, f[I_WATCH], "watch", watch, &in->poll_only, d);
+    errors += get_duration(y, f[I_IDLE], &in->idle_flush_ms, d);
+    if (f[I_ENCODING] != NULL && decoder_parse(ydoc_str(f[I_ENCODING]), &in->encoding) != 0) {
+        ydoc_error(y, f[I_ENCODING], d, "unknown encoding '%s' (auto, utf-8, utf-16le, "
+                   "utf-16be, ansi)", ydoc_str(f[I_ENCODING]));
+        errors++;
+    }
+    if (f[I_MAXLINE] != NULL) {
+        if (config_parse_size(ydoc_str(f[I_MAXLINE]), &size) != 0 || size < MAX_LINE_MIN ||
+            size > MAX_LINE_MAX) {
+            ydoc_error(y, f[I_MAXLINE], d, "bad size '%s' for max_line_bytes (1KiB to 256MiB)",
+                       ydoc_str(f[I_MAXLINE]));
+            errors++;
+        } else {
+            in->max_line = (size_t)size;
+        }
+    }
+    in->key = input_key(in);
+    return errors;
+}
+
+static int load_output(struct cfg_output *o, struct ydoc *y, yaml_node_t *node, struct diag *d)
+{
+    yaml_node_t *f[O_COUNT];
+    int errors = ydoc_map(y, node, output_fields, O_COUNT, f, d);
+    char **take;
+    size_t ntake;
+
+    memset(o, 0, sizeof(*o));
+    o->name = xstrdup(ydoc_str(f[O_NAME]));
+    o->type = xstrdup(ydoc_str(f[O_TYPE]));
+    o->take = TAKE_EVENTS | TAKE_ALERTS;
+    if (f[O_PATH] != NULL)
+        o->path = xstrdup(ydoc_str(f[O_PATH]));
+    if (f[O_TYPE] != NULL && strcmp(o->type, "stdout") != 0 && strcmp(o->type, "file") != 0) {
+        ydoc_error(y, f[O_TYPE], d, "unknown output type '%s' (stdout or file)", o->type);
+        errors++;
+    }
+    if (strcmp(o->type, "file") == 0 && o->path == NULL) {
+        ydoc_error(y, node, d, "output '%s': type file needs 'path'", o->name);
+        errors++;
+    }
+    if (f[O_TAKE] != NULL) {
+        o->take = 0;
+        ntake = ydoc_strlist(y, f[O_TAKE], &take);
+        for (size_t i = 0; i < ntake; i++) {
+            if (strcmp(take[i], "events") == 0)
+                o->take |= TAKE_EVENTS;
+            else if (strcmp(take[i], "alerts") == 0)
+                o->take |= TAKE_ALERTS;
+            else
+                ydoc_error(y, f[O_TAKE], d, "'take' cannot be '%s' (events, alerts)", take[i]),
+                    errors++;
+        }
+        strv_free(take, ntake);
+    }
+    return errors;
+}
+
+static int load_log(struct config *c, struct ydoc *y, yaml_node_t *node, struct diag *d)
+{
+    static const char *const levels[] = {"error", "warn", "info", "debug", NULL};
+    static const char *const targets[] = {"stderr", "file", "system", NULL};
+    yaml_node_t *f[L_COUNT];
+    int errors = ydoc_map(y, node, log_fields, L_COUNT, f, d), level = (int)c->log_level, target;
+
+    errors += get_choice(y, f[L_LEVEL], "level", levels, &level, d);
+    c->log_level = (enum log_level)level;
+    if (f[L_TARGET] != NULL && get_choice(y, f[L_TARGET], "target", targets, &target, d) == 0) {
+        xfree(c->log_target);
+        c->log_target = xstrdup(targets[target]);
+    } else if (f[L_TARGET] != NULL) {
+        errors++;
+    }
+    if (f[L_PATH] != NULL)
+        c->log_path = xstrdup(ydoc_str(f[L_PATH]));
+    if (strcmp(c->log_target, "file") == 0 && c->log_path == NULL) {
+        ydoc_error(y, node, d, "log target file needs 'path'");
+        errors++;
+    }
+    return errors;
+}
+
+static int load_list(struct ydoc *y, yaml_node_t *seq, void **out, size_t *n, size_t size,
+                     int (*load)(void *, struct ydoc *, yaml_node_t *, struct diag *),
+                     struct diag *d)
+{
+    size_t count = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+    int errors = 0;
+
+    *out = xcalloc(count + 1, size);
+    *n = 0;
+    for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
+         it++)
+        errors += load((char *)*out + size * (*n)++, y, ydoc_node(y, *it), d);
+    return errors;
+}
+
+static int load_input_cb(void *p, struct ydoc *y, yaml_node_t *n, struct diag *d)
+{
+    return load_input(p, y, n, d);
+}
+
+static int load_output_cb(void *p, struct ydoc *y, yaml_node_t *n, struct diag *d)
+{
+    return load_output(p, y, n, d);
+}
+
+static int check_output_names(struct config *c, struct ydoc *y, yaml_node_t *seq, struct diag *d)
+{
+    int errors = 0;
+
+    for (size_t i = 0; i < c->noutputs; i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(c->outputs[i].name, c->outputs[j].name) == 0) {
+                ydoc_error(y, ydoc_node(y, seq->data.sequence.items.start[i]), d,
+                           "output name '%s' is used twice", c->outputs[i].name);
+                errors++;
+            }
+        }
+    }
+    return errors;
+}
+
+static int load_top(struct config *c, struct ydoc *y, yaml_node_t *root, struct diag *d)
+{
+    yaml_node_t *f[C_COUNT];
+    int errors = ydoc_map(y, root, top_fields, C_COUNT, f, d);
+
+    if (f[C_STATE_DIR] != NULL) {
+        xfree(c->state_dir);
+        c->state_dir = xstrdup(ydoc_str(f[C_STATE_DIR]));
+    }
+    c->nrules = ydoc_strlist(y, f[C_RULES], &c->rules);
+    errors += get_duration(y, f[C_COMMIT], &c->commit_ms, d);
+    errors += get_duration(y, f[C_POLL], &c->poll_ms, d);
+    if (c->poll_ms < 10 || c->commit_ms < 10) {
+        ydoc_error(y, f[c->poll_ms < 10 ? C_POLL : C_COMMIT], d, "interval must be 10ms or more");
+        errors++;
+    }
+    if (f[C_LOG] != NULL)
+        errors += load_log(c, y, f[C_LOG], d);
+    if (f[C_INPUTS] != NULL)
+        errors += load_list(y, f[C_INPUTS], (void **)&c->inputs, &c->ninputs,
+                            sizeof(struct cfg_input), load_input_cb, d);
+    if (f[C_OUTPUTS] != NULL) {
+        errors += load_list(y, f[C_OUTPUTS], (void **)&c->outputs, &c->noutputs,
+                            sizeof(struct cfg_output), load_output_cb, d);
+        errors += check_output_names(c, y, f[C_OUTPUTS], d);
+    }
+    if (f[C_ALERTS] != NULL) {
+        ydoc_error(y, f[C_ALERTS], d, "'alerts' are not supported by this version");
+        errors++;
+    }
+    return errors;
+}
+
+int config_load(struct config *c, const char *path, struct diag *d)
+{
+    struct ww_err err = {0};
+    struct ydoc y;
+    char *data;
+    size_t len;
+    int errors = 0;
+
+    config_default(c);
+    c->file = xstrdup(path);
+    if (fs_read_all(path, 16u << 20, &data, &len, &err) != 0) {
+        diag_add(d, DIAG_ERROR, NULL, 0, 0, "%s", err.msg);
+        return 1;
+    }
+    if (ydoc_load(&y, path, data, len, d) != 0) {
+        errors = 1;
+    } else if (ydoc_root(&y) != NULL) {
+        errors = load_top(c, &y, ydoc_root(&y), d);
+    }
+    ydoc_free(&y);
+    xfree(data);
+    return errors;
+}

@@ -1,0 +1,74 @@
+/*
+ * The daemon's configuration: YAML read through key tables (ydoc.h) that say
+ * once which keys exist, their types and defaults; durations ("500ms", "60s",
+ * "10m") and sizes ("64KiB"). Every error names file:line:column, and loading
+ * goes on after one so that `wsawatch check --config` reports all at once.
+ * It knows nothing of files being followed or of outputs' behaviour.
+ */
+#ifndef WW_CONFIG_H
+#define WW_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decoder.h"
+#include "util/diag.h"
+#include "util/log.h"
+
+enum { TAKE_EVENTS = 1, TAKE_ALERTS = 2 };
+
+struct cfg_input {
+    char **paths;          /* globs */
+    size_t npaths;
+    char **exclude;
+    size_t nexclude;
+    int start_beginning;   /* start_at: beginning */
+    enum encoding encoding;
+    char **tags;
+    size_t ntags;
+    size_t max_line;
+    uint64_t idle_flush_ms;
+    int poll_only;         /* watch: poll */
+    char **rules;          /* rule ids, or none for all */
+    size_t nrules;
+    char *key;             /* canonical text of all the above, to compare on reload */
+};
+
+struct cfg_output {
+    char *name;
+    char *type;            /* stdout, file */
+    char *path;
+    unsigned take;         /* TAKE_* */
+};
+
+struct config {
+    char *file;            /* where it was read from, or NULL for the default */
+    char *state_dir;
+    char **rules;
+    size_t nrules;
+    uint64_t commit_ms;
+    uint64_t poll_ms;
+    enum log_level log_level;
+    char *log_target;      /* stderr, file, system */
+    char *log_path;
+    struct cfg_input *inputs;
+    size_t ninputs;
+    struct cfg_output *outputs;
+    size_t noutputs;
+};
+
+/* Fills c with the built-in default (no inputs, events on standard output). */
+void config_default(struct config *c);
+
+/* Reads path into c (on top of the defaults). Returns the number of errors
+ * added to d; c is complete and usable only when it is 0. */
+int config_load(struct config *c, const char *path, struct diag *d);
+
+void config_free(struct config *c);
+
+/* "500ms", "60s", "10m", "2h", "1d" -> milliseconds. Returns 0 or WW_EINVAL. */
+int config_parse_duration(const char *s, uint64_t *ms) WW_MUST_CHECK;
+/* "512", "64KiB", "1MiB", "1GiB" (also K, M, G) -> bytes. Returns 0 or WW_EINVAL. */
+int config_parse_size(const char *s, uint64_t *bytes) WW_MUST_CHECK;
+
+#endif
