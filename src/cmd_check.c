@@ -1,29 +1,72 @@
 /*
- * `wsawatch check [--rules P]...`: validates the built-in and given rule
- * files, compiles every pattern and runs every rule's examples; reports all
- * problems at once, each with file:line:column and the rule id. Exit 0 or 2.
+ * `wsawatch check [--config F] [--rules P]...`: validates the configuration,
+ * the built-in and given rule files (and those the configuration names),
+ * compiles every pattern and runs every rule's examples; reports all problems
+ * at once, each with file:line:column and the rule id. Exit 0 or 2.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "examples.h"
+#include "config.h"
 #include "rulefiles.h"
+
+#define CHECK_MAX_RULE_PATHS 64
+
+/* Loads the configuration and adds its rule paths; checks its inputs' rule
+ * ids once the rules are loaded (see check_rule_ids). */
+static int load_config(const char *file, struct config *cfg, struct cli_rules *cr, struct diag *d)
+{
+    int errors = config_load(cfg, file, d);
+
+    for (size_t i = 0; i < cfg->nrules && i < CHECK_MAX_RULE_PATHS; i++)
+        cr->paths[cr->npaths++] = cfg->rules[i];
+    if (cfg->nrules > CHECK_MAX_RULE_PATHS) {
+        diag_add(d, DIAG_ERROR, file, 0, 0, "more than %d rule paths", CHECK_MAX_RULE_PATHS);
+        errors++;
+    }
+    return errors;
+}
+
+static int check_rule_ids(const struct config *cfg, const struct ruleset *rs, struct diag *d)
+{
+    int errors = 0;
+
+    for (size_t i = 0; i < cfg->ninputs; i++)
+        for (size_t j = 0; j < cfg->inputs[i].nrules; j++)
+            if (ruleset_find(rs, cfg->inputs[i].rules[j]) == NULL) {
+                diag_add(d, DIAG_ERROR, cfg->file, 0, 0, "input %zu (%s): no rule with id '%s'",
+                         i + 1, cfg->inputs[i].paths[0], cfg->inputs[i].rules[j]);
+                errors++;
+            }
+    return errors;
+}
 
 int cmd_check(int argc, char **argv)
 {
     struct cli_rules cr;
+    struct config cfg;
     struct diag d;
-    int errors;
+    const char *file = NULL;
+    int errors = 0;
     size_t nexamples = 0;
 
-    cli_rules_init(&cr, (size_t)argc);
+    config_default(&cfg);
+    cli_rules_init(&cr, (size_t)argc + CHECK_MAX_RULE_PATHS);
+    diag_init(&d);
     for (int i = 1; i < argc; i++) {
-        if (!cli_rules_option(&cr, argc, argv, &i))
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            file = argv[++i];
+        else if (!cli_rules_option(&cr, argc, argv, &i))
             return cli_rules_free(&cr), cli_usage_error("check", "unexpected '%s'", argv[i]);
     }
-    diag_init(&d);
-    errors = rulefiles_load_all(&cr.table, &cr.rules, !cr.no_builtin, cr.paths, cr.npaths, &d);
+    if (file != NULL) {
+        config_free(&cfg);
+        errors += load_config(file, &cfg, &cr, &d);
+    }
+    errors += rulefiles_load_all(&cr.table, &cr.rules, !cr.no_builtin, cr.paths, cr.npaths, &d);
+    errors += check_rule_ids(&cfg, &cr.rules, &d);
     if (errors == 0)
         errors += examples_check(&cr.table, &cr.rules, &d);
     diag_print(&d, stderr);
@@ -35,5 +78,6 @@ int cmd_check(int argc, char **argv)
         fprintf(stderr, "wsawatch check: %d error%s\n", errors, errors == 1 ? "" : "s");
     diag_free(&d);
     cli_rules_free(&cr);
+    config_free(&cfg);
     return errors ? EXIT_TROUBLE : 0;
 }

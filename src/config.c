@@ -166,6 +166,7 @@ static char *input_key(const struct cfg_input *in)
 {
     struct buf b;
     char *key;
+    int rc = 0;
     const char *const *lists[] = {(const char *const *)in->paths, (const char *const *)in->exclude,
                                   (const char *const *)in->tags, (const char *const *)in->rules};
     size_t counts[] = {in->npaths, in->nexclude, in->ntags, in->nrules};
@@ -173,12 +174,13 @@ static char *input_key(const struct cfg_input *in)
     buf_init(&b, 1 << 20);
     for (size_t l = 0; l < 4; l++) {
         for (size_t i = 0; i < counts[l]; i++)
-            (void)buf_printf(&b, "%s\x1f", lists[l][i]);
-        (void)buf_putc(&b, '\x1e');
+            rc |= buf_printf(&b, "%s\x1f", lists[l][i]);
+        rc |= buf_putc(&b, '\x1e');
     }
-    (void)buf_printf(&b, "%d %d %zu %llu %d", in->start_beginning, (int)in->encoding, in->max_line,
+    rc |= buf_printf(&b, "%d %d %zu %llu %d", in->start_beginning, (int)in->encoding, in->max_line,
                      (unsigned long long)in->idle_flush_ms, in->poll_only);
-    key = xstrdup(buf_str(&b));
+    key = xstrdup(buf_str(&b)); /* rc: only a 1 MiB cap, then the key is just longer-lived */
+    (void)rc;
     buf_free(&b);
     return key;
 }

@@ -18,7 +18,11 @@ static const char usage[] =
     "       [--encoding auto|utf-8|utf-16le|utf-16be|ansi] [FILE...|-]\n"
     "                               one pass over files or standard input\n"
     "  test [--rules P]... FILE|-   for rule authors: hits per rule, misses, timing\n"
-    "  check [--rules P]...         validate rule files and their examples (exit 0 or 2)\n"
+    "  check [--config F] [--rules P]...\n"
+    "                               validate the configuration, rule files and their\n"
+    "                               examples (exit 0 or 2)\n"
+    "  run [--config F]             the daemon, in the foreground: follows the configured\n"
+    "                               logs; SIGHUP reloads, SIGTERM stops\n"
     "\n"
     "  --rules P adds a rule file or directory (a rule with a built-in id replaces it);\n"
     "  --no-builtin-rules keeps the built-in code table but none of the built-in patterns.\n"
@@ -43,6 +47,8 @@ int main(int argc, char **argv)
         return cmd_test(argc - 1, argv + 1);
     if (strcmp(argv[1], "check") == 0)
         return cmd_check(argc - 1, argv + 1);
+    if (strcmp(argv[1], "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
     fprintf(stderr, "wsawatch: unknown command '%s'\n\n%s", argv[1], usage);
     return EXIT_TROUBLE;
 }

@@ -71,9 +71,20 @@ void matcher_free(struct matcher *m)
     pcre2_jit_stack_free(m->jstack);
     xfree(m->cand);
     xfree(m->cand_list);
+    xfree(m->enabled);
     xfree(m->fixed);
     xfree(m->stats);
     memset(m, 0, sizeof(*m));
+}
+
+void matcher_select(struct matcher *m, char *const *ids, size_t n)
+{
+    xfree(m->enabled);
+    m->enabled = xcalloc(m->rules->n + 1, 1);
+    for (size_t i = 0; i < m->rules->n; i++)
+        for (size_t j = 0; j < n; j++)
+            if (strcmp(m->rules->v[i].id, ids[j]) == 0)
+                m->enabled[i] = 1;
 }
 
 size_t matcher_candidate(const struct matcher *m, const char *p, size_t n)
@@ -275,7 +286,7 @@ static void run_one(struct matcher *m, size_t i, const char *line, size_t n,
 {
     const struct rule *r = &m->rules->v[i];
 
-    if ((m->only != NULL && r != m->only) || r == m->skip)
+    if ((m->only != NULL && r != m->only) || r == m->skip || (m->enabled && !m->enabled[i]))
         return;
     if (r->messages)
         run_messages(m, r, line, n, out);

@@ -68,12 +68,17 @@ struct matcher {
     int timing;                 /* measure ns per rule (wsawatch test) */
     const struct rule *only;    /* when set, the only rule that runs (examples) */
     const struct rule *skip;    /* when set, a rule that does not run (examples) */
+    unsigned char *enabled;     /* per rule, when only some run (an input's selection) */
 };
 
 /* Prepares a matcher for a compiled ruleset and a finished table, which must
  * outlive it. Returns 0 (allocation failure aborts). */
 int matcher_init(struct matcher *m, const struct table *t, const struct ruleset *rs);
 void matcher_free(struct matcher *m);
+
+/* Lets only the rules with these ids run (capture rules and the message
+ * matcher too only if named). Unknown ids are ignored: the caller checks. */
+void matcher_select(struct matcher *m, char *const *ids, size_t n);
 
 /* Offset of the first place in p[0..n) where some rule may match, or n. Used
  * to skip whole runs of lines that cannot match. */

@@ -74,7 +74,7 @@ char *scan_stream_space(struct scan_stream *st, size_t *n);
 /* Takes n bytes just read into the space and processes every complete line;
  * with eof, the last line too even without its newline. Returns 0 or the
  * callback's code. */
-int scan_stream_push(struct scan_stream *st, size_t n, int eof) WW_MUST_CHECK;
+int scan_stream_push(struct scan_stream *st, size_t n, int eof);
 
 /* The offset just past the last line taken: where to resume. */
 uint64_t scan_stream_done(const struct scan_stream *st);

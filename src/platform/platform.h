@@ -13,4 +13,17 @@
  * UTF-8. Call first in main(). */
 void platform_init(int *argc, char ***argv);
 
+/* The default state directory (owned): /var/lib/wsawatch on POSIX,
+ * %ProgramData%\wsawatch on Windows. */
+char *platform_default_state_dir(void);
+
+/* Tells the service manager how the daemon is doing: "READY=1",
+ * "RELOADING=1", "STOPPING=1" (systemd's notify protocol over $NOTIFY_SOCKET
+ * on POSIX, a no-op without it). */
+void platform_notify(const char *state);
+
+/* The system log: syslog on POSIX. level: 0 error, 1 warning, 2 info, 3 debug. */
+void platform_syslog_open(void);
+void platform_syslog(int level, const char *msg);
+
 #endif

@@ -3,6 +3,8 @@
  */
 #include "util/log.h"
 
+#include "platform/platform.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,22 +12,54 @@
 #include <string.h>
 
 static enum log_level current = LOG_LEVEL_INFO;
+static FILE *sink;     /* NULL: stderr */
+static int use_system; /* the platform's log */
 
 void log_set_level(enum log_level level)
 {
     current = level;
 }
 
+void log_configure(enum log_level level, const char *target, const char *path)
+{
+    FILE *f;
+
+    current = level;
+    if (sink != NULL)
+        fclose(sink);
+    sink = NULL;
+    use_system = strcmp(target, "system") == 0;
+    if (use_system)
+        platform_syslog_open();
+    if (strcmp(target, "file") == 0 && path != NULL) {
+        if ((f = fopen(path, "a")) == NULL)
+            log_warn("log file %s", path);
+        else
+            sink = f;
+    }
+}
+
 static void vlog(enum log_level level, const char *tag, const char *reason, const char *fmt,
                  va_list ap)
 {
+    char msg[2048];
+    size_t n;
+    FILE *out = sink != NULL ? sink : stderr;
+
     if (level > current)
         return;
-    fprintf(stderr, "wsawatch: %s", tag);
-    vfprintf(stderr, fmt, ap);
-    if (reason != NULL)
-        fprintf(stderr, ": %s", reason);
-    fputc('\n', stderr);
+    n = (size_t)snprintf(msg, sizeof(msg), "%s", tag);
+    vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
+    if (reason != NULL) {
+        n = strlen(msg);
+        snprintf(msg + n, sizeof(msg) - n, ": %s", reason);
+    }
+    if (use_system) {
+        platform_syslog((int)level, msg);
+        return;
+    }
+    fprintf(out, "wsawatch: %s\n", msg);
+    fflush(out);
 }
 
 void log_warn(const char *fmt, ...)

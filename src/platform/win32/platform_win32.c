@@ -8,6 +8,7 @@
 #include <io.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <windows.h>
 #include <shellapi.h>
 
@@ -37,4 +38,31 @@ void platform_init(int *argc, char ***argv)
     LocalFree(wargv);
     *argc = n;
     *argv = out; /* lives as long as the process */
+}
+
+char *platform_default_state_dir(void)
+{
+    const char *pd = getenv("ProgramData");
+    size_t n = strlen(pd ? pd : "C:\\ProgramData") + sizeof("\\wsawatch");
+    char *p = malloc(n);
+
+    if (p == NULL)
+        abort();
+    snprintf(p, n, "%s\\wsawatch", pd ? pd : "C:\\ProgramData");
+    return p;
+}
+
+void platform_notify(const char *state)
+{
+    (void)state; /* the service status is reported by the service entry point */
+}
+
+void platform_syslog_open(void)
+{
+}
+
+void platform_syslog(int level, const char *msg)
+{
+    (void)level;
+    OutputDebugStringA(msg);
 }

@@ -1,0 +1,454 @@
+/*
+ * The daemon's process: configuration and rules, outputs, inputs, the poll
+ * and commit timers, signals and reload. See daemon.h; input.c follows files.
+ */
+#include "daemon.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon_int.h"
+#include "platform/platform.h"
+#include "rulefiles.h"
+#include "util/alloc.h"
+#include "util/log.h"
+
+#define EVENT_MAX (16u << 20)
+
+static struct daemon *running;
+
+static void print_diag(const struct diag *dg, enum log_level level)
+{
+    for (size_t i = 0; i < dg->n; i++) {
+        if (dg->v[i].level == DIAG_ERROR)
+            level == LOG_LEVEL_ERROR ? log_warnx("error: %s", dg->v[i].text)
+                                     : log_warnx("%s", dg->v[i].text);
+    }
+}
+
+static void engine_free(struct engine *e)
+{
+    if (e == NULL)
+        return;
+    matcher_free(&e->all);
+    ruleset_free(&e->rules);
+    table_free(&e->table);
+    xfree(e);
+}
+
+/* Built-in rules plus the configured paths; checks per-input rule ids. */
+static struct engine *engine_load(const struct config *c, struct diag *dg)
+{
+    struct engine *e = xcalloc(1, sizeof(*e));
+    int errors = rulefiles_load_all(&e->table, &e->rules, 1, c->rules, c->nrules, dg);
+
+    for (size_t i = 0; i < c->ninputs; i++)
+        for (size_t j = 0; j < c->inputs[i].nrules; j++)
+            if (ruleset_find(&e->rules, c->inputs[i].rules[j]) == NULL) {
+                diag_add(dg, DIAG_ERROR, c->file, 0, 0, "input %zu: no rule with id '%s'", i + 1,
+                         c->inputs[i].rules[j]);
+                errors++;
+            }
+    if (errors > 0) {
+        ruleset_free(&e->rules);
+        table_free(&e->table);
+        xfree(e);
+        return NULL;
+    }
+    matcher_init(&e->all, &e->table, &e->rules);
+    return e;
+}
+
+static struct matcher *input_matcher(struct daemon *d, struct input *in)
+{
+    if (in->own != NULL) {
+        matcher_free(in->own);
+        xfree(in->own);
+        in->own = NULL;
+    }
+    if (in->cfg->nrules == 0)
+        return &d->eng->all;
+    in->own = xcalloc(1, sizeof(*in->own));
+    matcher_init(in->own, &d->eng->table, &d->eng->rules);
+    matcher_select(in->own, in->cfg->rules, in->cfg->nrules);
+    return in->own;
+}
+
+int daemon_line_cb(void *ctx, const struct line_ref *l, const struct match_set *ms)
+{
+    struct daemon *d = ctx;
+    struct follower *f = l->tag;
+    struct input *in = f->owner;
+    struct event_extra x = {in->cfg->tags, in->cfg->ntags, d->host};
+    char ts[32];
+
+    if (ms->limit_hits > 0)
+        log_warnx("%s@%llu: rule '%s' hit the PCRE2 match limit; line skipped for that rule",
+                  l->path, (unsigned long long)l->offset, ms->limit_rule->id);
+    event_now(ts);
+    for (size_t i = 0; i < ms->n; i++) {
+        buf_reset(&d->ev);
+        if (event_json(&d->ev, ts, l, &ms->v[i], &x) != 0)
+            continue; /* cannot happen below EVENT_MAX: lines are capped */
+        for (size_t k = 0; k < d->nouts; k++)
+            if (d->outs[k].cfg->take & TAKE_EVENTS)
+                (void)output_write(&d->outs[k], d->ev.p, d->ev.len);
+    }
+    return 0;
+}
+
+void daemon_flush(struct daemon *d)
+{
+    for (size_t k = 0; k < d->nouts; k++) {
+        struct ww_err err = {0};
+        int was_broken = d->outs[k].broken;
+        if (output_flush(&d->outs[k], 0, &err) != 0 && !was_broken)
+            log_warnx("%s", err.msg);
+    }
+}
+
+/* Offsets are committed only after every output got its events to disk. */
+static void commit(struct daemon *d)
+{
+    struct ww_err err = {0};
+
+    for (size_t k = 0; k < d->nouts; k++) {
+        output_check(&d->outs[k]);
+        if (output_flush(&d->outs[k], 1, &err) != 0) {
+            log_warnx("%s; offsets not committed", err.msg);
+            return;
+        }
+    }
+    for (struct input *in = d->inputs; in != NULL; in = in->next)
+        input_record_offsets(in, &d->st);
+    state_prune(&d->st);
+    if (state_save(&d->st, &err) != 0)
+        log_warnx("%s", err.msg);
+}
+
+static void poll_all(struct daemon *d)
+{
+    int more = 0;
+
+    for (struct input *in = d->inputs; in != NULL; in = in->next)
+        more |= input_poll(in);
+    daemon_flush(d);
+    if (more)
+        daemon_want_more(d);
+}
+
+static void more_cb(uv_idle_t *h)
+{
+    struct daemon *d = h->data;
+
+    uv_idle_stop(h);
+    d->more_pending = 0;
+    poll_all(d);
+}
+
+void daemon_want_more(struct daemon *d)
+{
+    if (!d->more_pending) {
+        d->more_pending = 1;
+        uv_idle_start(&d->more, more_cb);
+    }
+}
+
+static void poll_cb(uv_timer_t *t)
+{
+    poll_all(t->data);
+}
+
+static void commit_cb(uv_timer_t *t)
+{
+    commit(t->data);
+}
+
+static int open_outputs(struct config *c, struct output **outs, size_t *n)
+{
+    struct ww_err err = {0};
+
+    *outs = xcalloc(c->noutputs + 1, sizeof(**outs));
+    for (*n = 0; *n < c->noutputs; (*n)++) {
+        if (output_open(&(*outs)[*n], &c->outputs[*n], &err) != 0) {
+            log_warnx("error: %s", err.msg);
+            while (*n > 0)
+                output_close(&(*outs)[--*n]);
+            xfree(*outs);
+            *outs = NULL;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void close_outputs(struct output *outs, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        output_close(&outs[k]);
+    xfree(outs);
+}
+
+static void add_default_output(struct config *c)
+{
+    if (c->noutputs > 0)
+        return;
+    c->outputs = xcalloc(1, sizeof(*c->outputs));
+    c->outputs[0].name = xstrdup("stdout");
+    c->outputs[0].type = xstrdup("stdout");
+    c->outputs[0].take = TAKE_EVENTS | TAKE_ALERTS;
+    c->noutputs = 1;
+}
+
+static int load_config(const char *path, struct config *c, struct engine **eng)
+{
+    struct diag dg;
+    int errors;
+
+    diag_init(&dg);
+    if (path != NULL) {
+        errors = config_load(c, path, &dg);
+    } else {
+        config_default(c);
+        errors = 0;
+    }
+    *eng = errors ? NULL : engine_load(c, &dg);
+    print_diag(&dg, LOG_LEVEL_ERROR);
+    diag_free(&dg);
+    if (*eng == NULL) {
+        config_free(c);
+        return -1;
+    }
+    add_default_output(c);
+    return 0;
+}
+
+static void start_one(struct daemon *d, const struct cfg_input *cfg)
+{
+    struct input *in = xcalloc(1, sizeof(*in));
+    struct ww_err err = {0};
+
+    in->cfg = cfg;
+    input_set_matcher(in, input_matcher(d, in));
+    in->next = d->inputs;
+    d->inputs = in;
+    if (input_start(d, in, cfg, &err) != 0)
+        log_warnx("%s", err.msg);
+}
+
+static void start_inputs(struct daemon *d)
+{
+    for (size_t i = 0; i < d->cfg.ninputs; i++)
+        start_one(d, &d->cfg.inputs[i]);
+}
+
+static void restart_timers(struct daemon *d)
+{
+    uv_timer_start(&d->poll, poll_cb, d->cfg.poll_ms, d->cfg.poll_ms);
+    uv_timer_start(&d->commit, commit_cb, d->cfg.commit_ms, d->cfg.commit_ms);
+}
+
+/* Moves the inputs whose configuration did not change into the new config;
+ * stops the others. Returns the kept ones. */
+static struct input *keep_inputs(struct daemon *d, struct config *nc)
+{
+    struct input *kept = NULL, *old = d->inputs;
+
+    for (size_t i = 0; i < nc->ninputs; i++) {
+        for (struct input **pp = &old; *pp != NULL; pp = &(*pp)->next) {
+            struct input *in = *pp;
+            if (strcmp(in->cfg->key, nc->inputs[i].key) == 0) {
+                *pp = in->next;
+                in->cfg = &nc->inputs[i];
+                in->keep = 1;
+                in->next = kept;
+                kept = in;
+                break;
+            }
+        }
+    }
+    while (old != NULL) {
+        struct input *in = old;
+        old = in->next;
+        log_info("input %s removed", in->cfg->paths[0]);
+        input_stop(in);
+    }
+    return kept;
+}
+
+static void reload(struct daemon *d)
+{
+    struct config nc;
+    struct engine *ne, *oe = d->eng;
+    struct output *nouts;
+    size_t nn;
+
+    platform_notify("RELOADING=1");
+    log_info("reloading %s", d->cfg.file ? d->cfg.file : "(built-in default)");
+    if (d->cfg.file == NULL || load_config(d->cfg.file, &nc, &ne) != 0 ||
+        (open_outputs(&nc, &nouts, &nn) != 0 && (engine_free(ne), config_free(&nc), 1))) {
+        log_warnx("reload failed: keeping the old configuration");
+        platform_notify("READY=1");
+        return;
+    }
+    if (strcmp(nc.state_dir, d->cfg.state_dir) != 0)
+        log_warnx("state_dir changes take effect at the next start");
+    daemon_flush(d);
+    commit(d);
+    close_outputs(d->outs, d->nouts);
+    d->outs = nouts;
+    d->nouts = nn;
+    d->inputs = keep_inputs(d, &nc);
+    d->eng = ne;
+    for (struct input *in = d->inputs; in != NULL; in = in->next)
+        input_set_matcher(in, input_matcher(d, in));
+    engine_free(oe);
+    xfree(nc.state_dir);
+    nc.state_dir = xstrdup(d->cfg.state_dir);
+    {
+        struct config old = d->cfg;
+        d->cfg = nc;
+        for (size_t i = 0; i < d->cfg.ninputs; i++) {
+            int have = 0;
+            for (struct input *in = d->inputs; in != NULL; in = in->next)
+                have |= in->cfg == &d->cfg.inputs[i] && in->keep;
+            if (!have)
+                start_one(d, &d->cfg.inputs[i]);
+        }
+        for (struct input *in = d->inputs; in != NULL; in = in->next)
+            in->keep = 0;
+        config_free(&old);
+    }
+    log_configure(d->cfg.log_level, d->cfg.log_target, d->cfg.log_path);
+    restart_timers(d);
+    daemon_flush(d);
+    log_info("reloaded: %zu inputs, %zu outputs, %zu rules", d->cfg.ninputs, d->nouts,
+             d->eng->rules.n);
+    platform_notify("READY=1");
+}
+
+static void stop_all(struct daemon *d)
+{
+    platform_notify("STOPPING=1");
+    log_info("stopping");
+    daemon_flush(d);
+    commit(d);
+    while (d->inputs != NULL) {
+        struct input *in = d->inputs;
+        d->inputs = in->next;
+        input_stop(in);
+    }
+    uv_timer_stop(&d->poll);
+    uv_timer_stop(&d->commit);
+    uv_idle_stop(&d->more);
+    uv_close((uv_handle_t *)&d->poll, NULL);
+    uv_close((uv_handle_t *)&d->commit, NULL);
+    uv_close((uv_handle_t *)&d->more, NULL);
+    for (size_t i = 0; i < 3; i++)
+        uv_close((uv_handle_t *)&d->sigs[i], NULL);
+}
+
+static void signal_cb(uv_signal_t *h, int signum)
+{
+    struct daemon *d = h->data;
+
+    if (signum == SIGHUP) {
+        reload(d);
+        return;
+    }
+    stop_all(d);
+}
+
+void daemon_request_stop(void)
+{
+    if (running != NULL)
+        stop_all(running);
+}
+
+static int prepare_state(struct daemon *d)
+{
+    struct ww_err err = {0};
+    uv_fs_t req;
+    int rc = uv_fs_mkdir(NULL, &req, d->cfg.state_dir, 0750, NULL);
+
+    uv_fs_req_cleanup(&req);
+    if (rc < 0 && rc != UV_EEXIST) {
+        log_warnx("error: state_dir %s: %s", d->cfg.state_dir, uv_strerror(rc));
+        return -1;
+    }
+    state_init(&d->st, d->cfg.state_dir);
+    if (state_load(&d->st, &err) != 0)
+        log_warnx("%s", err.msg);
+    if (state_save(&d->st, &err) != 0) { /* fail now rather than at the first commit */
+        log_warnx("error: %s", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static void start_loop(struct daemon *d)
+{
+    static const int signums[3] = {SIGTERM, SIGINT, SIGHUP};
+
+    uv_timer_init(d->loop, &d->poll);
+    uv_timer_init(d->loop, &d->commit);
+    d->poll.data = d->commit.data = d;
+    restart_timers(d);
+    for (size_t i = 0; i < 3; i++) {
+        uv_signal_init(d->loop, &d->sigs[i]);
+        d->sigs[i].data = d;
+        uv_signal_start(&d->sigs[i], signal_cb, signums[i]);
+    }
+}
+
+static size_t count_files(struct daemon *d)
+{
+    size_t n = 0;
+
+    for (struct input *in = d->inputs; in != NULL; in = in->next)
+        for (struct follower *f = in->files; f != NULL; f = f->next)
+            n++;
+    return n;
+}
+
+int daemon_run(const char *config_path)
+{
+    struct daemon d;
+    size_t host_len;
+
+    memset(&d, 0, sizeof(d));
+    if (load_config(config_path, &d.cfg, &d.eng) != 0)
+        return 2;
+    log_configure(d.cfg.log_level, d.cfg.log_target, d.cfg.log_path);
+    if (prepare_state(&d) != 0 || open_outputs(&d.cfg, &d.outs, &d.nouts) != 0) {
+        engine_free(d.eng);
+        config_free(&d.cfg);
+        state_free(&d.st);
+        return 2;
+    }
+    host_len = sizeof(d.host);
+    if (uv_os_gethostname(d.host, &host_len) != 0)
+        strcpy(d.host, "unknown");
+    buf_init(&d.ev, EVENT_MAX);
+    d.loop = uv_default_loop();
+    uv_idle_init(d.loop, &d.more);
+    d.more.data = &d;
+    running = &d;
+    start_inputs(&d);
+    daemon_flush(&d);
+    start_loop(&d);
+    log_info("ready: %zu inputs, %zu files, %zu outputs, %zu rules", d.cfg.ninputs,
+             count_files(&d), d.nouts, d.eng->rules.n);
+    platform_notify("READY=1");
+    uv_run(d.loop, UV_RUN_DEFAULT);
+    running = NULL;
+    close_outputs(d.outs, d.nouts);
+    state_free(&d.st);
+    engine_free(d.eng);
+    config_free(&d.cfg);
+    buf_free(&d.ev);
+    uv_loop_close(d.loop);
+    log_info("stopped");
+    return d.exit_code;
+}

@@ -1,0 +1,16 @@
+/*
+ * The daemon: follows the configured inputs, turns their lines into events,
+ * hands them to the outputs and commits offsets once the outputs took them.
+ * SIGTERM/SIGINT stop it cleanly, SIGHUP reloads the configuration.
+ */
+#ifndef WW_DAEMON_H
+#define WW_DAEMON_H
+
+/* Runs until stopped. config_path NULL: the built-in default. Returns the
+ * process exit status (0 after a clean stop, 2 when it could not start). */
+int daemon_run(const char *config_path);
+
+/* Asks a running daemon to stop (from a service control handler). */
+void daemon_request_stop(void);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * What daemon.c and input.c share. Private to the daemon.
+ */
+#ifndef WW_DAEMON_INT_H
+#define WW_DAEMON_INT_H
+
+#include <uv.h>
+
+#include "config.h"
+#include "follower.h"
+#include "matcher.h"
+#include "outputs/output.h"
+#include "rules.h"
+#include "scanner.h"
+#include "state.h"
+#include "table.h"
+#include "util/buf.h"
+
+/* Rules and the shared matcher; replaced whole on reload. */
+struct engine {
+    struct table table;
+    struct ruleset rules;
+    struct matcher all;
+};
+
+struct daemon;
+
+struct input {
+    const struct cfg_input *cfg; /* into daemon.cfg */
+    struct daemon *d;
+    struct scanner sc;           /* matcher, limits, callback */
+    struct matcher *own;         /* when the input selects rules */
+    struct follower *files;
+    uv_fs_event_t *dirs;         /* base directories watched for new files */
+    size_t ndirs;
+    int initial;                 /* first scan: start_at applies */
+    int keep;                    /* survives a reload */
+    struct input *next;
+};
+
+struct daemon {
+    uv_loop_t *loop;
+    struct config cfg;
+    struct engine *eng;
+    struct input *inputs;
+    struct output *outs;
+    size_t nouts;
+    struct state st;
+    uv_timer_t poll, commit;
+    uv_idle_t more;              /* files with more to read than one turn takes */
+    uv_signal_t sigs[3];
+    char host[256];
+    struct buf ev;               /* one event's JSON */
+    int more_pending;
+    int exit_code;
+};
+
+/* input.c */
+int input_start(struct daemon *d, struct input *in, const struct cfg_input *cfg,
+                struct ww_err *err) WW_MUST_CHECK;
+void input_scan(struct input *in);      /* glob: new files in, vanished ones out */
+int input_poll(struct input *in);       /* check and read every file; 1 if more remains */
+void input_stop(struct input *in);      /* drain nothing: commit happened before */
+void input_set_matcher(struct input *in, struct matcher *m);
+void input_record_offsets(struct input *in, struct state *st);
+
+/* daemon.c */
+int daemon_line_cb(void *ctx, const struct line_ref *l, const struct match_set *ms);
+void daemon_flush(struct daemon *d);
+void daemon_want_more(struct daemon *d);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * Offsets of followed files, by file identity, in state_dir/offsets.json (one
+ * JSON object a line, the first a header with the count, so a truncated file
+ * is told from a complete one). Written atomically: a temporary file, flushed
+ * to disk, renamed over the old one. A corrupt file is reported, set aside as
+ * offsets.json.corrupt-TIME, and the daemon starts without it. It knows
+ * nothing of when offsets are safe to commit: the daemon decides that.
+ */
+#ifndef WW_STATE_H
+#define WW_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+struct state_entry {
+    uint64_t dev, ino; /* identity */
+    uint64_t offset;   /* resume here */
+    char *path;        /* last known path, for people and pruning */
+    int seen;          /* claimed by a followed file since loading */
+};
+
+struct state {
+    char *dir;
+    char *file;        /* dir/offsets.json */
+    struct state_entry *v;
+    size_t n, cap;
+};
+
+void state_init(struct state *s, const char *dir);
+void state_free(struct state *s);
+
+/* Loads the file. A missing file is no error; a corrupt one is set aside and
+ * reported through err (the state is then empty) with WW_ECONFIG. */
+int state_load(struct state *s, struct ww_err *err) WW_MUST_CHECK;
+
+/* The entry of an identity, or NULL. */
+struct state_entry *state_find(struct state *s, uint64_t dev, uint64_t ino);
+
+/* Sets (adds) the offset of an identity. */
+void state_set(struct state *s, uint64_t dev, uint64_t ino, uint64_t offset, const char *path);
+
+/* Drops entries not set since the last prune whose path no longer names
+ * that identity (rotated away, deleted). */
+void state_prune(struct state *s);
+
+/* Writes the file atomically. */
+int state_save(struct state *s, struct ww_err *err) WW_MUST_CHECK;
+
+#endif
