@@ -150,7 +150,9 @@ static void walk(struct walk *w, const char *dir, int depth)
     uv_fs_t req;
     uv_dirent_t ent;
 
-    if (depth > w->max_depth || w->over || uv_fs_scandir(NULL, &req, dir, 0, NULL) < 0) {
+    if (depth > w->max_depth || w->over)
+        return;
+    if (uv_fs_scandir(NULL, &req, dir, 0, NULL) < 0) {
         uv_fs_req_cleanup(&req);
         return;
     }

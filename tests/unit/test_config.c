@@ -1,0 +1,156 @@
+/*
+ * The configuration: defaults, every key read, and every kind of bad value
+ * reported with file:line:column, all of them in one pass.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "testutil.h"
+#include "util/alloc.h"
+
+static int load(const char *yaml, struct config *c, struct diag *d)
+{
+    char *path = tu_temp_file("cfg", yaml, strlen(yaml));
+    int errors = config_load(c, path, d);
+
+    for (size_t i = 0; i < d->n; i++) { /* make messages path-independent */
+        char *p = strstr(d->v[i].text, path);
+        if (p != NULL) {
+            char *rest = xstrdup(p + strlen(path));
+            char *t = xasprintf("cfg.yaml%s", rest);
+            xfree(rest);
+            xfree(d->v[i].text);
+            d->v[i].text = t;
+        }
+    }
+    remove(path);
+    xfree(path);
+    return errors;
+}
+
+START_TEST(test_durations_and_sizes)
+{
+    uint64_t v;
+
+    ck_assert_int_eq(config_parse_duration("500ms", &v), 0);
+    ck_assert_uint_eq(v, 500);
+    ck_assert_int_eq(config_parse_duration("10m", &v), 0);
+    ck_assert_uint_eq(v, 600000);
+    ck_assert_int_eq(config_parse_duration("5", &v), WW_EINVAL);
+    ck_assert_int_eq(config_parse_duration("5 parsecs", &v), WW_EINVAL);
+    ck_assert_int_eq(config_parse_duration("-1s", &v), WW_EINVAL);
+    ck_assert_int_eq(config_parse_size("64KiB", &v), 0);
+    ck_assert_uint_eq(v, 65536);
+    ck_assert_int_eq(config_parse_size("2MiB", &v), 0);
+    ck_assert_uint_eq(v, 2u << 20);
+    ck_assert_int_eq(config_parse_size("12 bananas", &v), WW_EINVAL);
+}
+END_TEST
+
+START_TEST(test_full_config)
+{
+    struct config c;
+    struct diag d;
+    const char *y = "state_dir: /tmp/st\n"
+                    "commit_interval: 2s\n"
+                    "poll_interval: 250ms\n"
+                    "log: {level: debug, target: stderr}\n"
+                    "inputs:\n"
+                    "  - path: [/var/log/a/*.log, 'C:\\app\\logs\\**\\*.log']\n"
+                    "    exclude: ['*.gz']\n"
+                    "    start_at: beginning\n"
+                    "    encoding: utf-16le\n"
+                    "    tags: [api, prod]\n"
+                    "    max_line_bytes: 1MiB\n"
+                    "    idle_flush: 2s\n"
+                    "    watch: poll\n"
+                    "outputs:\n"
+                    "  - {name: events, type: file, path: /tmp/e.jsonl, take: [events]}\n";
+
+    diag_init(&d);
+    ck_assert_int_eq(load(y, &c, &d), 0);
+    ck_assert_str_eq(c.state_dir, "/tmp/st");
+    ck_assert_uint_eq(c.commit_ms, 2000);
+    ck_assert_uint_eq(c.poll_ms, 250);
+    ck_assert_int_eq(c.log_level, LOG_LEVEL_DEBUG);
+    ck_assert_uint_eq(c.ninputs, 1);
+    ck_assert_uint_eq(c.inputs[0].npaths, 2);
+    ck_assert_str_eq(c.inputs[0].paths[1], "C:\\app\\logs\\**\\*.log");
+    ck_assert_int_eq(c.inputs[0].start_beginning, 1);
+    ck_assert_int_eq(c.inputs[0].encoding, ENC_UTF16LE);
+    ck_assert_uint_eq(c.inputs[0].ntags, 2);
+    ck_assert_uint_eq(c.inputs[0].max_line, 1u << 20);
+    ck_assert_uint_eq(c.inputs[0].idle_flush_ms, 2000);
+    ck_assert_int_eq(c.inputs[0].poll_only, 1);
+    ck_assert_uint_eq(c.noutputs, 1);
+    ck_assert_uint_eq(c.outputs[0].take, TAKE_EVENTS);
+    config_free(&c);
+    diag_free(&d);
+}
+END_TEST
+
+START_TEST(test_every_error_at_once)
+{
+    struct config c;
+    struct diag d;
+    const char *y = "state_dir: /tmp/st\n"
+                    "comit_interval: 2s\n"
+                    "poll_interval: 5 parsecs\n"
+                    "inputs:\n"
+                    "  - path: /x/*.log\n"
+                    "    max_line_bytes: 12 bananas\n"
+                    "    start_at: middle\n"
+                    "    tags: {a: b}\n"
+                    "outputs:\n"
+                    "  - {name: a, type: carrier-pigeon}\n"
+                    "  - {name: a, type: file}\n";
+
+    diag_init(&d);
+    int errors = load(y, &c, &d);
+
+    diag_print(&d, stderr);
+    ck_assert_int_eq(errors, 8);
+    ck_assert(tu_diag_has(&d, "cfg.yaml:11:5: output name 'a' is used twice"));
+    ck_assert(tu_diag_has(&d, "cfg.yaml:2:1: unknown key 'comit_interval'"));
+    ck_assert(tu_diag_has(&d, "cfg.yaml:3:16: bad duration '5 parsecs'"));
+    ck_assert(tu_diag_has(&d, "cfg.yaml:6:21: bad size '12 bananas'"));
+    ck_assert(tu_diag_has(&d, "cfg.yaml:7:15: 'start_at' cannot be 'middle'"));
+    ck_assert(tu_diag_has(&d, "cfg.yaml:8:11: 'tags' must be a list of strings"));
+    ck_assert(tu_diag_has(&d, "cfg.yaml:10:21: unknown output type 'carrier-pigeon'"));
+    ck_assert(tu_diag_has(&d, "output 'a': type file needs 'path'"));
+    config_free(&c);
+    diag_free(&d);
+}
+END_TEST
+
+START_TEST(test_unreadable_and_broken)
+{
+    struct config c;
+    struct diag d;
+
+    diag_init(&d);
+    ck_assert_int_eq(config_load(&c, "/nonexistent/wsawatch.yaml", &d), 1);
+    ck_assert(tu_diag_has(&d, "/nonexistent/wsawatch.yaml: cannot open:"));
+    config_free(&c);
+    diag_free(&d);
+    diag_init(&d);
+    ck_assert_int_eq(load("inputs:\n  - path: [a\n", &c, &d), 1);
+    ck_assert(tu_diag_has(&d, "cfg.yaml:3:1: YAML:"));
+    config_free(&c);
+    diag_free(&d);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("config");
+    TCase *tc = tcase_create("config");
+
+    tcase_add_test(tc, test_durations_and_sizes);
+    tcase_add_test(tc, test_full_config);
+    tcase_add_test(tc, test_every_error_at_once);
+    tcase_add_test(tc, test_unreadable_and_broken);
+    suite_add_tcase(s, tc);
+    return tu_run(s);
+}

@@ -1,0 +1,118 @@
+/*
+ * Globs: matching with *, ?, classes and **, both separators, and expansion
+ * over a real directory tree (with a symlink loop that must not trap it).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "glob.h"
+#include "testutil.h"
+#include "util/alloc.h"
+
+START_TEST(test_match)
+{
+    ck_assert(glob_match("/var/log/*.log", "/var/log/app.log"));
+    ck_assert(!glob_match("/var/log/*.log", "/var/log/app.log.1"));
+    ck_assert(!glob_match("/var/log/*.log", "/var/log/sub/app.log"));
+    ck_assert(glob_match("/var/log/**/*.log", "/var/log/app.log"));
+    ck_assert(glob_match("/var/log/**/*.log", "/var/log/a/b/c/app.log"));
+    ck_assert(glob_match("/var/log/**", "/var/log/a/b"));
+    ck_assert(glob_match("C:\\app\\logs\\**\\*.log", "C:\\app\\logs\\x\\api.log"));
+    ck_assert(glob_match("C:\\app\\logs\\*.log", "C:\\app\\logs/api.log"));
+    ck_assert(glob_match("app-??.log", "app-01.log"));
+    ck_assert(!glob_match("app-??.log", "app-1.log"));
+    ck_assert(glob_match("app-[0-9].log", "app-7.log"));
+    ck_assert(!glob_match("app-[!0-9].log", "app-7.log"));
+    ck_assert(glob_match("*a*b*c*", "xxaxxbxxcxx"));
+}
+END_TEST
+
+START_TEST(test_base_and_exclude)
+{
+    char *b = glob_base("/var/log/app/*.log");
+    char *ex[] = {"*.gz", "/var/log/app/skip/*"};
+
+    ck_assert_str_eq(b, "/var/log/app");
+    xfree(b);
+    b = glob_base("*.log");
+    ck_assert_str_eq(b, ".");
+    xfree(b);
+    ck_assert(glob_excluded(ex, 2, "/var/log/app/x.log.gz"));
+    ck_assert(glob_excluded(ex, 2, "/var/log/app/skip/x.log"));
+    ck_assert(!glob_excluded(ex, 2, "/var/log/app/x.log"));
+}
+END_TEST
+
+static void collect_cb(void *ctx, const char *path)
+{
+    (*(int *)ctx)++;
+    (void)path;
+}
+
+static void mkdirs(const char *root, const char *rel)
+{
+    char *p = xasprintf("%s/%s", root, rel);
+    uv_fs_t req;
+
+    uv_fs_mkdir(NULL, &req, p, 0755, NULL);
+    uv_fs_req_cleanup(&req);
+    xfree(p);
+}
+
+static void touch(const char *root, const char *rel)
+{
+    char *p = xasprintf("%s/%s", root, rel);
+    FILE *f = fopen(p, "w");
+
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    xfree(p);
+}
+
+START_TEST(test_expand_tree)
+{
+    char tmpl[256];
+    const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : getenv("TEMP");
+    uv_fs_t req;
+    char *pat, *link;
+    int n = 0;
+    struct ww_err err = {0};
+
+    snprintf(tmpl, sizeof(tmpl), "%s/wsaglobXXXXXX", dir ? dir : "/tmp");
+    ck_assert_int_ge(uv_fs_mkdtemp(NULL, &req, tmpl, NULL), 0);
+    snprintf(tmpl, sizeof(tmpl), "%s", req.path);
+    uv_fs_req_cleanup(&req);
+    mkdirs(tmpl, "a");
+    mkdirs(tmpl, "a/b");
+    touch(tmpl, "x.log");
+    touch(tmpl, "a/y.log");
+    touch(tmpl, "a/b/z.log");
+    touch(tmpl, "a/b/z.txt");
+    link = xasprintf("%s/a/b/loop", tmpl);
+    (void)uv_fs_symlink(NULL, &req, tmpl, link, UV_FS_SYMLINK_DIR, NULL); /* may be refused */
+    uv_fs_req_cleanup(&req);
+    pat = xasprintf("%s/**/*.log", tmpl);
+    ck_assert_int_eq(glob_expand(pat, collect_cb, &n, &err), 3);
+    ck_assert_int_eq(n, 3);
+    xfree(pat);
+    n = 0;
+    pat = xasprintf("%s/*.log", tmpl);
+    ck_assert_int_eq(glob_expand(pat, collect_cb, &n, &err), 1);
+    xfree(pat);
+    xfree(link);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("glob");
+    TCase *tc = tcase_create("glob");
+
+    tcase_add_test(tc, test_match);
+    tcase_add_test(tc, test_base_and_exclude);
+    tcase_add_test(tc, test_expand_tree);
+    suite_add_tcase(s, tc);
+    return tu_run(s);
+}
