@@ -99,24 +99,26 @@ static int parse_entry(struct state *s, const char *line)
     return 0;
 }
 
+/* The file is one JSON document, one entry a line between a header and a
+ * footer line; a file without its footer was cut short. */
 static int parse(struct state *s, char *data)
 {
-    unsigned long long count;
-    size_t got = 0;
-    char *line = data, *nl;
+    static const char header[] = "{\"wsawatch_offsets\":1,\"files\":[\n";
+    char *line = data + sizeof(header) - 1, *nl;
 
-    if (sscanf(data, "{\"wsawatch_offsets\":1,\"files\":%llu}", &count) != 1)
+    if (strncmp(data, header, sizeof(header) - 1) != 0)
         return WW_ECONFIG;
     while ((nl = strchr(line, '\n')) != NULL) {
         *nl = '\0';
-        if (line != data) {
-            if (parse_entry(s, line) != 0)
-                return WW_ECONFIG;
-            got++;
-        }
+        if (strcmp(line, "]}") == 0)
+            return nl[1] == '\0' ? 0 : WW_ECONFIG;
+        if (nl > line && nl[-1] == ',')
+            nl[-1] = '\0';
+        if (parse_entry(s, line) != 0)
+            return WW_ECONFIG;
         line = nl + 1;
     }
-    return *line == '\0' && got == count ? 0 : WW_ECONFIG;
+    return WW_ECONFIG;
 }
 
 static void set_aside(struct state *s)
@@ -206,14 +208,15 @@ int state_save(struct state *s, struct ww_err *err)
     int rc;
 
     buf_init(&b, STATE_MAX_BYTES);
-    rc = buf_printf(&b, "{\"wsawatch_offsets\":1,\"files\":%zu}\n", s->n);
+    rc = buf_printf(&b, "{\"wsawatch_offsets\":1,\"files\":[\n");
     for (size_t i = 0; rc == 0 && i < s->n; i++) {
         const struct state_entry *e = &s->v[i];
         rc = buf_printf(&b, "{\"dev\":%" PRIu64 ",\"ino\":%" PRIu64 ",\"offset\":%" PRIu64
                         ",\"path\":", e->dev, e->ino, e->offset);
         rc = rc ? rc : json_put_str(&b, e->path, strlen(e->path));
-        rc = rc ? rc : buf_append(&b, "}\n", 2);
+        rc = rc ? rc : buf_append(&b, i + 1 < s->n ? "},\n" : "}\n", i + 1 < s->n ? 3 : 2);
     }
+    rc = rc ? rc : buf_append(&b, "]}\n", 3);
     if (rc != 0)
         rc = ww_err_set(err, WW_ELIMIT, "%s: state larger than %u bytes", s->file,
                         STATE_MAX_BYTES);

@@ -1,7 +1,7 @@
 /*
- * Offsets of followed files, by file identity, in state_dir/offsets.json (one
- * JSON object a line, the first a header with the count, so a truncated file
- * is told from a complete one). Written atomically: a temporary file, flushed
+ * Offsets of followed files, by file identity, in state_dir/offsets.json: one
+ * JSON document, an entry a line between a header line and a footer line, so
+ * a truncated file is told from a complete one. Written atomically: a temporary file, flushed
  * to disk, renamed over the old one. A corrupt file is reported, set aside as
  * offsets.json.corrupt-TIME, and the daemon starts without it. It knows
  * nothing of when offsets are safe to commit: the daemon decides that.

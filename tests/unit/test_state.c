@@ -65,8 +65,8 @@ START_TEST(test_corrupt_and_truncated)
 {
     static const char *bad[] = {
         "\x00\xff garbage",
-        "{\"wsawatch_offsets\":1,\"files\":2}\n{\"dev\":1,\"ino\":2,\"offset\":3,\"path\":\"a\"}\n",
-        "{\"wsawatch_offsets\":1,\"files\":1}\n{\"dev\":1,\"ino\":2,\"offs",
+        "{\"wsawatch_offsets\":1,\"files\":[\n{\"dev\":1,\"ino\":2,\"offset\":3,\"path\":\"a\"},\n",
+        "{\"wsawatch_offsets\":1,\"files\":[\n{\"dev\":1,\"ino\":2,\"offs",
     };
 
     for (size_t i = 0; i < 3; i++) {
