@@ -38,8 +38,8 @@ static const struct yfield log_fields[L_COUNT] = {
     [L_PATH] = {"path", Y_STR, 0, "the log file, for target: file"},
 };
 
-enum { I_PATH, I_EXCLUDE, I_START, I_ENCODING, I_TAGS, I_MAXLINE, I_IDLE, I_WATCH, I_RULES,
-       I_COUNT };
+enum { I_PATH, I_EXCLUDE, I_START, I_ENCODING, I_TAGS, I_MAXLINE, I_IDLE, I_ROTATE, I_WATCH,
+       I_RULES, I_COUNT };
 static const struct yfield input_fields[I_COUNT] = {
     [I_PATH] = {"path", Y_STRLIST, 1, "a glob or a list of globs"},
     [I_EXCLUDE] = {"exclude", Y_STRLIST, 0, "globs of files to leave out"},
@@ -48,6 +48,7 @@ static const struct yfield input_fields[I_COUNT] = {
     [I_TAGS] = {"tags", Y_STRLIST, 0, "tags carried into events"},
     [I_MAXLINE] = {"max_line_bytes", Y_STR, 0, "longest line matched whole (64KiB)"},
     [I_IDLE] = {"idle_flush", Y_STR, 0, "when a last line without newline is taken (5s)"},
+    [I_ROTATE] = {"rotate_wait", Y_STR, 0, "how long a renamed file is still read (5s)"},
     [I_WATCH] = {"watch", Y_STR, 0, "auto or poll"},
     [I_RULES] = {"rules", Y_STRLIST, 0, "only these rule ids"},
 };
@@ -177,8 +178,9 @@ static char *input_key(const struct cfg_input *in)
             rc |= buf_printf(&b, "%s\x1f", lists[l][i]);
         rc |= buf_putc(&b, '\x1e');
     }
-    rc |= buf_printf(&b, "%d %d %zu %llu %d", in->start_beginning, (int)in->encoding, in->max_line,
-                     (unsigned long long)in->idle_flush_ms, in->poll_only);
+    rc |= buf_printf(&b, "%d %d %zu %llu %llu %d", in->start_beginning, (int)in->encoding,
+                     in->max_line, (unsigned long long)in->idle_flush_ms,
+                     (unsigned long long)in->rotate_wait_ms, in->poll_only);
     key = xstrdup(buf_str(&b)); /* rc: only a 1 MiB cap, then the key is just longer-lived */
     (void)rc;
     buf_free(&b);
@@ -196,6 +198,7 @@ static int load_input(struct cfg_input *in, struct ydoc *y, yaml_node_t *node, s
     memset(in, 0, sizeof(*in));
     in->max_line = SCANNER_MAX_LINE_DEFAULT;
     in->idle_flush_ms = 5000;
+    in->rotate_wait_ms = 5000;
     in->npaths = ydoc_strlist(y, f[I_PATH], &in->paths);
     in->nexclude = ydoc_strlist(y, f[I_EXCLUDE], &in->exclude);
     in->ntags = ydoc_strlist(y, f[I_TAGS], &in->tags);
@@ -207,6 +210,7 @@ static int load_input(struct cfg_input *in, struct ydoc *y, yaml_node_t *node, s
     errors += get_choice(y, f[I_START], "start_at", start, &in->start_beginning, d);
     errors += get_choice(y, f[I_WATCH], "watch", watch, &in->poll_only, d);
     errors += get_duration(y, f[I_IDLE], &in->idle_flush_ms, d);
+    errors += get_duration(y, f[I_ROTATE], &in->rotate_wait_ms, d);
     if (f[I_ENCODING] != NULL && decoder_parse(ydoc_str(f[I_ENCODING]), &in->encoding) != 0) {
         ydoc_error(y, f[I_ENCODING], d, "unknown encoding '%s' (auto, utf-8, utf-16le, "
                    "utf-16be, ansi)", ydoc_str(f[I_ENCODING]));

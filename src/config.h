@@ -28,6 +28,7 @@ struct cfg_input {
     size_t ntags;
     size_t max_line;
     uint64_t idle_flush_ms;
+    uint64_t rotate_wait_ms; /* a renamed file is followed this long after its last write */
     int poll_only;         /* watch: poll */
     char **rules;          /* rule ids, or none for all */
     size_t nrules;

@@ -8,7 +8,7 @@
 
 #include "util/alloc.h"
 
-static int identity(int fd, uint64_t *dev, uint64_t *ino, uint64_t *size)
+static int identity(int fd, uint64_t *dev, uint64_t *ino, uint64_t *size, uint64_t *links)
 {
     uv_fs_t req;
     int rc = uv_fs_fstat(NULL, &req, fd, NULL);
@@ -17,6 +17,8 @@ static int identity(int fd, uint64_t *dev, uint64_t *ino, uint64_t *size)
         *dev = req.statbuf.st_dev;
         *ino = req.statbuf.st_ino;
         *size = req.statbuf.st_size;
+        if (links != NULL)
+            *links = req.statbuf.st_nlink;
     }
     uv_fs_req_cleanup(&req);
     return rc;
@@ -48,7 +50,7 @@ int follower_open(struct follower *f, const char *path, struct scanner *sc, enum
     memset(f, 0, sizeof(*f));
     if (fd < 0)
         return ww_err_set(err, WW_EIO, "%s: %s", path, uv_strerror(fd));
-    if ((rc = identity(fd, &f->dev, &f->ino, &size)) != 0) {
+    if ((rc = identity(fd, &f->dev, &f->ino, &size, NULL)) != 0) {
         uv_fs_close(NULL, &req, fd, NULL);
         uv_fs_req_cleanup(&req);
         return ww_err_set(err, WW_EIO, "%s: %s", path, uv_strerror(rc));
@@ -107,17 +109,16 @@ static void restart_at_zero(struct follower *f)
 enum follow_change follower_check(struct follower *f, struct ww_err *err)
 {
     uv_fs_t req;
-    uint64_t dev, ino, size;
-    int rc = uv_fs_stat(NULL, &req, f->path, NULL);
+    uint64_t dev, ino, size, links = 1;
+    int rc = uv_fs_stat(NULL, &req, f->path, NULL), same;
 
-    dev = req.statbuf.st_dev;
-    ino = req.statbuf.st_ino;
+    same = rc == 0 && req.statbuf.st_dev == f->dev && req.statbuf.st_ino == f->ino;
     uv_fs_req_cleanup(&req);
-    if (rc == UV_ENOENT || rc == UV_ENOTDIR)
-        return FOLLOW_GONE;
-    if (rc == 0 && (dev != f->dev || ino != f->ino))
-        return FOLLOW_REPLACED;
-    if (identity(f->fd, &dev, &ino, &size) == 0 && size < f->read_off) {
+    if (identity(f->fd, &dev, &ino, &size, &links) != 0)
+        return FOLLOW_DELETED;
+    if (!same && (rc == 0 || rc == UV_ENOENT || rc == UV_ENOTDIR))
+        return links == 0 ? FOLLOW_DELETED : FOLLOW_RENAMED;
+    if (size < f->read_off) {
         ww_err_set(err, WW_OK, "%s: truncated to %llu bytes; reading it again from the start",
                    f->path, (unsigned long long)size);
         (void)scan_stream_push(&f->st, 0, 1); /* the held line of the old content */

@@ -20,7 +20,12 @@
 #define FOLLOW_CHUNK (256u << 10)
 #define FOLLOW_BUDGET (8u << 20) /* bytes read per file per turn, so none starves the others */
 
-enum follow_change { FOLLOW_SAME, FOLLOW_TRUNCATED, FOLLOW_REPLACED, FOLLOW_GONE };
+enum follow_change {
+    FOLLOW_SAME,
+    FOLLOW_TRUNCATED, /* shrank (copy-and-truncate): started over at 0 */
+    FOLLOW_RENAMED,   /* the path names another file or none, ours still has a name */
+    FOLLOW_DELETED,   /* ours has no name left */
+};
 
 struct follower {
     char *path;          /* as found by the glob */
@@ -32,6 +37,8 @@ struct follower {
     uv_fs_event_t ev;    /* file-system events, when watching */
     int watching;
     int closing;
+    int rotated;         /* renamed away: followed a while longer, path no longer ours */
+    uint64_t rotated_at;
     void *owner;         /* the caller's (the input) */
     struct follower *next;
 };
@@ -49,7 +56,9 @@ int follower_open(struct follower *f, const char *path, struct scanner *sc, enum
 int follower_read(struct follower *f, uint64_t now, struct ww_err *err);
 
 /* Compares the path with the open file. On FOLLOW_TRUNCATED the follower has
- * already started over at 0. */
+ * already started over at 0. A renamed file is told from a deleted one by its
+ * link count: an application may still write to the first until it reopens
+ * its log, never usefully to the second. */
 enum follow_change follower_check(struct follower *f, struct ww_err *err);
 
 /* Reads the open file to its end and takes the last line even without its

@@ -23,10 +23,14 @@ static void follower_closed_cb(uv_handle_t *h)
     free_follower(h->data);
 }
 
-/* Lets a follower go: its offset is recorded first. */
-static void release(struct input *in, struct follower *f)
+/* Lets a follower go: its offset is recorded first, or, for a deleted file,
+ * forgotten (the inode may come back as another file). */
+static void release(struct input *in, struct follower *f, int forget)
 {
-    state_set(&in->d->st, f->dev, f->ino, follower_offset(f), f->path);
+    if (forget)
+        state_drop(&in->d->st, f->dev, f->ino);
+    else
+        state_set(&in->d->st, f->dev, f->ino, follower_offset(f), f->path);
     if (f->watching) {
         f->closing = 1;
         uv_fs_event_stop(&f->ev);
@@ -50,12 +54,14 @@ static uint64_t resume_cb(void *ctx, uint64_t dev, uint64_t ino, uint64_t size)
     return in->initial && !in->cfg->start_beginning ? size : 0;
 }
 
-/* 1 if some input already follows this identity or path. */
+/* 1 if some input already follows this path (a renamed-away file no longer
+ * owns its old path) or identity. */
 static int followed(struct daemon *d, const char *path, uint64_t dev, uint64_t ino)
 {
     for (struct input *in = d->inputs; in != NULL; in = in->next)
         for (struct follower *f = in->files; f != NULL; f = f->next)
-            if ((path && strcmp(f->path, path) == 0) || (!path && f->dev == dev && f->ino == ino))
+            if ((path && !f->rotated && strcmp(f->path, path) == 0) ||
+                (!path && f->dev == dev && f->ino == ino))
                 return 1;
     return 0;
 }
@@ -157,20 +163,39 @@ int input_start(struct daemon *d, struct input *in, const struct cfg_input *cfg,
     return 0;
 }
 
-/* The follower's file changed under its name: read the rest, let it go. */
-static int settle(struct follower *f, uint64_t now)
+/* What a change under a follower's name means. Returns 1 (deleted: forget
+ * it) or 2 (renamed and quiet for rotate_wait) when the follower is done,
+ * after reading its file to the end; 0 while it goes on. */
+static int settle(struct input *in, struct follower *f, uint64_t now)
 {
     struct ww_err err = {0};
     enum follow_change c = follower_check(f, &err);
+    uint64_t quiet_since = f->last_data > f->rotated_at ? f->last_data : f->rotated_at;
 
-    if (c == FOLLOW_TRUNCATED)
+    switch (c) {
+    case FOLLOW_TRUNCATED:
         log_info("%s", err.msg);
-    if (c != FOLLOW_REPLACED && c != FOLLOW_GONE)
         return 0;
-    follower_drain(f, now);
-    log_info("%s: %s; read to its end", f->path,
-             c == FOLLOW_GONE ? "deleted or renamed away" : "rotated");
-    return 1;
+    case FOLLOW_DELETED:
+        follower_drain(f, now);
+        log_info("%s: deleted; read to its end", f->path);
+        return 1;
+    case FOLLOW_RENAMED:
+        if (!f->rotated) {
+            f->rotated = 1;
+            f->rotated_at = now;
+            log_info("%s: rotated; the renamed file is read until it is quiet for %llums",
+                     f->path, (unsigned long long)in->cfg->rotate_wait_ms);
+            return 0;
+        }
+        if (now - quiet_since < in->cfg->rotate_wait_ms)
+            return 0;
+        follower_drain(f, now);
+        return 2;
+    case FOLLOW_SAME:
+        break;
+    }
+    return 0;
 }
 
 static void unlink_follower(struct input *in, struct follower *f)
@@ -200,11 +225,11 @@ static void file_event_cb(uv_fs_event_t *h, const char *name, int events, int st
         log_warnx("%s", err.msg);
     else if (rc == 1)
         daemon_want_more(in->d);
-    if (rc != 1 && settle(f, now)) {
+    if (rc != 1 && (rc = settle(in, f, now)) != 0) {
         unlink_follower(in, f);
-        release(in, f);
-        input_scan(in);
+        release(in, f, rc == 1);
     }
+    input_scan(in); /* the successor of a rotated file, at once */
     daemon_flush(in->d);
 }
 
@@ -222,9 +247,9 @@ int input_poll(struct input *in)
         if (rc < 0)
             log_warnx("%s", err.msg);
         more |= rc == 1;
-        if (rc != 1 && settle(f, now)) {
+        if (rc != 1 && (rc = settle(in, f, now)) != 0) {
             *pp = f->next;
-            release(in, f);
+            release(in, f, rc == 1);
             continue;
         }
         if (follower_idle(f, now, in->cfg->idle_flush_ms) < 0)
@@ -256,7 +281,7 @@ void input_stop(struct input *in)
     while (in->files != NULL) {
         struct follower *f = in->files;
         in->files = f->next;
-        release(in, f);
+        release(in, f, 0);
     }
     if (in->own != NULL) {
         matcher_free(in->own);

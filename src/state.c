@@ -154,6 +154,16 @@ int state_load(struct state *s, struct ww_err *err)
     return rc < 0 ? rc : 0;
 }
 
+void state_drop(struct state *s, uint64_t dev, uint64_t ino)
+{
+    struct state_entry *e = state_find(s, dev, ino);
+
+    if (e != NULL) {
+        xfree(e->path);
+        *e = s->v[--s->n];
+    }
+}
+
 void state_prune(struct state *s)
 {
     size_t k = 0;

@@ -41,6 +41,9 @@ struct state_entry *state_find(struct state *s, uint64_t dev, uint64_t ino);
 /* Sets (adds) the offset of an identity. */
 void state_set(struct state *s, uint64_t dev, uint64_t ino, uint64_t offset, const char *path);
 
+/* Forgets an identity (a deleted file: its inode may be reused). */
+void state_drop(struct state *s, uint64_t dev, uint64_t ino);
+
 /* Drops entries not set since the last prune whose path no longer names
  * that identity (rotated away, deleted). */
 void state_prune(struct state *s);
