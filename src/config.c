@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outputs/output.h"
 #include "platform/platform.h"
 #include "scanner.h"
 #include "util/alloc.h"
@@ -53,13 +54,13 @@ static const struct yfield input_fields[I_COUNT] = {
     [I_RULES] = {"rules", Y_STRLIST, 0, "only these rule ids"},
 };
 
-enum { O_NAME, O_TYPE, O_PATH, O_TAKE, O_COUNT };
+enum { O_NAME, O_TYPE, O_TAKE, O_COUNT };
 static const struct yfield output_fields[O_COUNT] = {
     [O_NAME] = {"name", Y_STR, 1, "the output's name"},
-    [O_TYPE] = {"type", Y_STR, 1, "stdout or file"},
-    [O_PATH] = {"path", Y_STR, 0, "the file, for type: file"},
+    [O_TYPE] = {"type", Y_STR, 1, "the kind of output"},
     [O_TAKE] = {"take", Y_STRLIST, 0, "events, alerts or both"},
 };
+#define OUTPUT_FIELDS_MAX 32
 
 int config_parse_duration(const char *s, uint64_t *ms)
 {
@@ -130,8 +131,12 @@ void config_free(struct config *c)
         xfree(in->key);
     }
     xfree(c->inputs);
-    for (size_t i = 0; i < c->noutputs; i++)
-        xfree(c->outputs[i].name), xfree(c->outputs[i].type), xfree(c->outputs[i].path);
+    for (size_t i = 0; i < c->noutputs; i++) {
+        struct cfg_output *o = &c->outputs[i];
+        if (o->kind != NULL && o->kind->free_cfg != NULL && o->kind_cfg != NULL)
+            o->kind->free_cfg(o->kind_cfg);
+        xfree(o->name), xfree(o->type), xfree(o->path);
+    }
     xfree(c->outputs);
     memset(c, 0, sizeof(*c));
 }
@@ -230,41 +235,60 @@ static int load_input(struct cfg_input *in, struct ydoc *y, yaml_node_t *node, s
     return errors;
 }
 
-static int load_output(struct cfg_output *o, struct ydoc *y, yaml_node_t *node, struct diag *d)
+static int parse_take(struct cfg_output *o, struct ydoc *y, yaml_node_t *n, struct diag *d)
 {
-    yaml_node_t *f[O_COUNT];
-    int errors = ydoc_map(y, node, output_fields, O_COUNT, f, d);
     char **take;
     size_t ntake;
+    int errors = 0;
+
+    o->take = TAKE_EVENTS | TAKE_ALERTS;
+    if (n == NULL)
+        return 0;
+    o->take = 0;
+    ntake = ydoc_strlist(y, n, &take);
+    for (size_t i = 0; i < ntake; i++) {
+        if (strcmp(take[i], "events") == 0)
+            o->take |= TAKE_EVENTS;
+        else if (strcmp(take[i], "alerts") == 0)
+            o->take |= TAKE_ALERTS;
+        else
+            ydoc_error(y, n, d, "'take' cannot be '%s' (events, alerts)", take[i]), errors++;
+    }
+    strv_free(take, ntake);
+    return errors;
+}
+
+/* The common keys and the kind's own keys are checked in one table, so an
+ * unknown key is reported whichever it is. */
+static int load_output(struct cfg_output *o, struct ydoc *y, yaml_node_t *node, struct diag *d)
+{
+    struct yfield fields[OUTPUT_FIELDS_MAX];
+    yaml_node_t *f[OUTPUT_FIELDS_MAX], *type = NULL;
+    size_t n = O_COUNT;
+    int errors;
 
     memset(o, 0, sizeof(*o));
+    memcpy(fields, output_fields, sizeof(output_fields));
+    if (node->type == YAML_MAPPING_NODE)
+        for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
+             p < node->data.mapping.pairs.top; p++)
+            if (strcmp(ydoc_str(ydoc_node(y, p->key)), "type") == 0)
+                type = ydoc_node(y, p->value);
+    o->kind = type ? output_kind_find(ydoc_str(type)) : NULL;
+    if (o->kind != NULL && o->kind->nfields <= OUTPUT_FIELDS_MAX - O_COUNT) {
+        memcpy(fields + O_COUNT, o->kind->fields, o->kind->nfields * sizeof(*fields));
+        n += o->kind->nfields;
+    }
+    errors = ydoc_map(y, node, fields, n, f, d);
     o->name = xstrdup(ydoc_str(f[O_NAME]));
     o->type = xstrdup(ydoc_str(f[O_TYPE]));
-    o->take = TAKE_EVENTS | TAKE_ALERTS;
-    if (f[O_PATH] != NULL)
-        o->path = xstrdup(ydoc_str(f[O_PATH]));
-    if (f[O_TYPE] != NULL && strcmp(o->type, "stdout") != 0 && strcmp(o->type, "file") != 0) {
-        ydoc_error(y, f[O_TYPE], d, "unknown output type '%s' (stdout or file)", o->type);
+    if (type != NULL && o->kind == NULL) {
+        ydoc_error(y, type, d, "unknown output type '%s' (%s)", o->type, output_kind_names());
         errors++;
     }
-    if (strcmp(o->type, "file") == 0 && o->path == NULL) {
-        ydoc_error(y, node, d, "output '%s': type file needs 'path'", o->name);
-        errors++;
-    }
-    if (f[O_TAKE] != NULL) {
-        o->take = 0;
-        ntake = ydoc_strlist(y, f[O_TAKE], &take);
-        for (size_t i = 0; i < ntake; i++) {
-            if (strcmp(take[i], "events") == 0)
-                o->take |= TAKE_EVENTS;
-            else if (strcmp(take[i], "alerts") == 0)
-                o->take |= TAKE_ALERTS;
-            else
-                ydoc_error(y, f[O_TAKE], d, "'take' cannot be '%s' (events, alerts)", take[i]),
-                    errors++;
-        }
-        strv_free(take, ntake);
-    }
+    errors += parse_take(o, y, f[O_TAKE], d);
+    if (o->kind != NULL && o->kind->parse != NULL)
+        errors += o->kind->parse(o, y, node, f + O_COUNT, d);
     return errors;
 }
 

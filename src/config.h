@@ -35,11 +35,15 @@ struct cfg_input {
     char *key;             /* canonical text of all the above, to compare on reload */
 };
 
+struct output_kind;
+
 struct cfg_output {
     char *name;
-    char *type;            /* stdout, file */
-    char *path;
+    char *type;            /* stdout, file, ... */
+    char *path;            /* for kinds that write a file */
     unsigned take;         /* TAKE_* */
+    const struct output_kind *kind;
+    void *kind_cfg;        /* the kind's parsed keys, owned */
 };
 
 struct config {

@@ -22,7 +22,7 @@ static void print_diag(const struct diag *dg, enum log_level level)
 {
     for (size_t i = 0; i < dg->n; i++) {
         if (dg->v[i].level == DIAG_ERROR)
-            level == LOG_LEVEL_ERROR ? log_warnx("error: %s", dg->v[i].text)
+            level == LOG_LEVEL_ERROR ? log_error("%s", dg->v[i].text)
                                      : log_warnx("%s", dg->v[i].text);
     }
 }
@@ -91,9 +91,16 @@ int daemon_line_cb(void *ctx, const struct line_ref *l, const struct match_set *
         buf_reset(&d->ev);
         if (event_json(&d->ev, ts, l, &ms->v[i], &x) != 0)
             continue; /* cannot happen below EVENT_MAX: lines are capped */
+        struct out_msg msg = {MSG_EVENT, d->ev.p, d->ev.len, SEV_NOTICE, NULL};
+        char summary[256];
+
+        snprintf(summary, sizeof(summary), "%s (%ld) %s in %s", ms->v[i].code->symbol,
+                 ms->v[i].code->code, ms->v[i].code->title ? ms->v[i].code->title : "",
+                 l->path);
+        msg.summary = summary;
         for (size_t k = 0; k < d->nouts; k++)
             if (d->outs[k].cfg->take & TAKE_EVENTS)
-                (void)output_write(&d->outs[k], d->ev.p, d->ev.len);
+                (void)output_write(&d->outs[k], &msg);
     }
     return 0;
 }
@@ -114,7 +121,7 @@ static void commit(struct daemon *d)
     struct ww_err err = {0};
 
     for (size_t k = 0; k < d->nouts; k++) {
-        output_check(&d->outs[k]);
+        output_tick(&d->outs[k]);
         if (output_flush(&d->outs[k], 1, &err) != 0) {
             log_warnx("%s; offsets not committed", err.msg);
             return;
@@ -165,14 +172,14 @@ static void commit_cb(uv_timer_t *t)
     commit(t->data);
 }
 
-static int open_outputs(struct config *c, struct output **outs, size_t *n)
+static int open_outputs(uv_loop_t *loop, struct config *c, struct output **outs, size_t *n)
 {
     struct ww_err err = {0};
 
     *outs = xcalloc(c->noutputs + 1, sizeof(**outs));
     for (*n = 0; *n < c->noutputs; (*n)++) {
-        if (output_open(&(*outs)[*n], &c->outputs[*n], &err) != 0) {
-            log_warnx("error: %s", err.msg);
+        if (output_open(&(*outs)[*n], &c->outputs[*n], loop, &err) != 0) {
+            log_error("%s", err.msg);
             while (*n > 0)
                 output_close(&(*outs)[--*n]);
             xfree(*outs);
@@ -198,6 +205,7 @@ static void add_default_output(struct config *c)
     c->outputs[0].name = xstrdup("stdout");
     c->outputs[0].type = xstrdup("stdout");
     c->outputs[0].take = TAKE_EVENTS | TAKE_ALERTS;
+    c->outputs[0].kind = output_kind_find("stdout");
     c->noutputs = 1;
 }
 
@@ -287,7 +295,7 @@ static void reload(struct daemon *d)
     platform_notify("RELOADING=1");
     log_info("reloading %s", d->cfg.file ? d->cfg.file : "(built-in default)");
     if (d->cfg.file == NULL || load_config(d->cfg.file, &nc, &ne) != 0 ||
-        (open_outputs(&nc, &nouts, &nn) != 0 && (engine_free(ne), config_free(&nc), 1))) {
+        (open_outputs(d->loop, &nc, &nouts, &nn) != 0 && (engine_free(ne), config_free(&nc), 1))) {
         log_warnx("reload failed: keeping the old configuration");
         platform_notify("READY=1");
         return;
@@ -334,6 +342,9 @@ static void stop_all(struct daemon *d)
     log_info("stopping");
     daemon_flush(d);
     commit(d);
+    close_outputs(d->outs, d->nouts); /* asynchronous kinds finish in the loop */
+    d->outs = NULL;
+    d->nouts = 0;
     while (d->inputs != NULL) {
         struct input *in = d->inputs;
         d->inputs = in->next;
@@ -374,14 +385,14 @@ static int prepare_state(struct daemon *d)
 
     uv_fs_req_cleanup(&req);
     if (rc < 0 && rc != UV_EEXIST) {
-        log_warnx("error: state_dir %s: %s", d->cfg.state_dir, uv_strerror(rc));
+        log_error("state_dir %s: %s", d->cfg.state_dir, uv_strerror(rc));
         return -1;
     }
     state_init(&d->st, d->cfg.state_dir);
     if (state_load(&d->st, &err) != 0)
         log_warnx("%s", err.msg);
     if (state_save(&d->st, &err) != 0) { /* fail now rather than at the first commit */
-        log_warnx("error: %s", err.msg);
+        log_error("%s", err.msg);
         return -1;
     }
     return 0;
@@ -421,7 +432,8 @@ int daemon_run(const char *config_path)
     if (load_config(config_path, &d.cfg, &d.eng) != 0)
         return 2;
     log_configure(d.cfg.log_level, d.cfg.log_target, d.cfg.log_path);
-    if (prepare_state(&d) != 0 || open_outputs(&d.cfg, &d.outs, &d.nouts) != 0) {
+    d.loop = uv_default_loop();
+    if (prepare_state(&d) != 0 || open_outputs(d.loop, &d.cfg, &d.outs, &d.nouts) != 0) {
         engine_free(d.eng);
         config_free(&d.cfg);
         state_free(&d.st);
@@ -431,7 +443,6 @@ int daemon_run(const char *config_path)
     if (uv_os_gethostname(d.host, &host_len) != 0)
         strcpy(d.host, "unknown");
     buf_init(&d.ev, EVENT_MAX);
-    d.loop = uv_default_loop();
     uv_idle_init(d.loop, &d.more);
     d.more.data = &d;
     running = &d;
@@ -443,7 +454,6 @@ int daemon_run(const char *config_path)
     platform_notify("READY=1");
     uv_run(d.loop, UV_RUN_DEFAULT);
     running = NULL;
-    close_outputs(d.outs, d.nouts);
     state_free(&d.st);
     engine_free(d.eng);
     config_free(&d.cfg);

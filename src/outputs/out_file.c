@@ -56,10 +56,10 @@ static int open_file(struct output *o, struct ww_err *err)
     return rc;
 }
 
-static int write_file(struct output *o, const char *line, size_t n)
+static int write_file(struct output *o, const struct out_msg *m)
 {
     struct file_out *f = o->priv;
-    int rc = buf_append(&f->pending, line, n);
+    int rc = buf_append(&f->pending, m->json, m->len);
 
     return rc ? rc : buf_putc(&f->pending, '\n');
 }
@@ -129,5 +129,19 @@ static void close_file(struct output *o)
     o->priv = NULL;
 }
 
-const struct output_ops out_file_ops = {"file",     open_file,  write_file,
-                                        flush_file, check_file, close_file};
+static const struct yfield fields[] = {
+    {"path", Y_STR, 1, "the file events are appended to"},
+};
+
+static int parse_file(struct cfg_output *c, struct ydoc *y, yaml_node_t *node, yaml_node_t **v,
+                      struct diag *d)
+{
+    (void)y, (void)node, (void)d;
+    if (v[0] != NULL)
+        c->path = xstrdup(ydoc_str(v[0]));
+    return 0;
+}
+
+static const struct output_ops ops = {open_file, write_file, flush_file, check_file, close_file};
+
+const struct output_kind out_file_kind = {"file", fields, 1, parse_file, NULL, &ops};

@@ -13,10 +13,10 @@ static int open_stdout(struct output *o, struct ww_err *err)
     return 0;
 }
 
-static int write_stdout(struct output *o, const char *line, size_t n)
+static int write_stdout(struct output *o, const struct out_msg *m)
 {
     (void)o;
-    if (fwrite(line, 1, n, stdout) != n || putc('\n', stdout) == EOF)
+    if (fwrite(m->json, 1, m->len, stdout) != m->len || putc('\n', stdout) == EOF)
         return WW_EIO;
     return 0;
 }
@@ -36,5 +36,6 @@ static void close_stdout(struct output *o)
     fflush(stdout);
 }
 
-const struct output_ops out_stdout_ops = {"stdout", open_stdout, write_stdout, flush_stdout, NULL,
-                                          close_stdout};
+static const struct output_ops ops = {open_stdout, write_stdout, flush_stdout, NULL, close_stdout};
+
+const struct output_kind out_stdout_kind = {"stdout", NULL, 0, NULL, NULL, &ops};

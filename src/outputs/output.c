@@ -1,56 +1,78 @@
 /*
- * Output dispatch and failure accounting. See output.h.
+ * Output kinds, dispatch and failure accounting. See output.h. A new kind is
+ * one file defining a struct output_kind and one line in `kinds` below.
  */
 #include "outputs/output.h"
 
+#include <stdio.h>
 #include <string.h>
 
-static const struct output_ops *const kinds[] = {&out_stdout_ops, &out_file_ops};
+static const struct output_kind *const kinds[] = {&out_stdout_kind, &out_file_kind};
 
-int output_open(struct output *o, const struct cfg_output *cfg, struct ww_err *err)
+const struct output_kind *output_kind_find(const char *type)
+{
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        if (strcmp(kinds[i]->type, type) == 0)
+            return kinds[i];
+    return NULL;
+}
+
+const char *output_kind_names(void)
+{
+    static char names[256];
+
+    if (names[0] == '\0')
+        for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+            size_t n = strlen(names);
+            snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "", kinds[i]->type);
+        }
+    return names;
+}
+
+int output_open(struct output *o, const struct cfg_output *cfg, uv_loop_t *loop,
+                struct ww_err *err)
 {
     memset(o, 0, sizeof(*o));
     o->cfg = cfg;
-    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-        if (strcmp(kinds[i]->type, cfg->type) == 0)
-            o->ops = kinds[i];
-    if (o->ops == NULL)
+    o->loop = loop;
+    o->kind = cfg->kind != NULL ? cfg->kind : output_kind_find(cfg->type);
+    if (o->kind == NULL)
         return ww_err_set(err, WW_ECONFIG, "output '%s': unknown type '%s'", cfg->name, cfg->type);
-    return o->ops->open(o, err);
+    return o->kind->ops->open(o, err);
 }
 
-int output_write(struct output *o, const char *line, size_t n)
+int output_write(struct output *o, const struct out_msg *m)
 {
-    int rc = o->ops->write(o, line, n);
+    int rc = o->kind->ops->write(o, m);
 
     if (rc != 0) {
-        o->failed++;
+        o->st.failed++;
         o->broken = 1;
     } else {
-        o->written++;
+        o->st.written++;
     }
     return rc;
 }
 
 int output_flush(struct output *o, int durable, struct ww_err *err)
 {
-    int rc = o->ops->flush(o, durable, err);
+    int rc = o->kind->ops->flush(o, durable, err);
 
     if (rc != 0)
-        o->failed++;
+        o->st.failed++;
     o->broken = rc != 0;
     return rc;
 }
 
-void output_check(struct output *o)
+void output_tick(struct output *o)
 {
-    if (o->ops->check != NULL)
-        o->ops->check(o);
+    if (o->kind->ops->tick != NULL)
+        o->kind->ops->tick(o);
 }
 
 void output_close(struct output *o)
 {
-    if (o->ops != NULL)
-        o->ops->close(o);
-    o->ops = NULL;
+    if (o->kind != NULL)
+        o->kind->ops->close(o);
+    o->kind = NULL;
 }

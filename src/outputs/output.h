@@ -1,51 +1,98 @@
 /*
- * Outputs: one interface, one file per kind (out_<type>.c). An output takes
- * whole JSON lines, buffers them if it likes, and on flush hands them on;
- * flush with durable set also gets them to stable storage where the kind has
- * one, because the daemon commits offsets only after every output's durable
- * flush succeeded. Outputs know nothing of files being followed.
+ * Outputs: one interface, one file per kind (out_<type>.c). A kind declares
+ * its own configuration keys (beyond name, type and take) and parses them at
+ * load time, so `check` validates them with file:line:column. An output takes
+ * messages (events or alerts, as one JSON line plus a severity and a one-line
+ * summary for kinds that speak to people or to syslog), buffers or queues them
+ * as it likes, and on flush hands them on. flush with durable set gets them
+ * to stable storage where the kind has one: the daemon commits offsets only
+ * after every output's durable flush succeeded. A kind that sends over the
+ * network (webhook, remote syslog) or runs programs (exec) never blocks the
+ * loop: it queues, bounded, counts what overflows, and calls "durable" what
+ * it has queued. Outputs know nothing of files being followed.
  */
 #ifndef WW_OUTPUT_H
 #define WW_OUTPUT_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <uv.h>
 
 #include "config.h"
+#include "util/diag.h"
 #include "util/err.h"
+#include "ydoc.h"
+
+enum msg_kind { MSG_EVENT = TAKE_EVENTS, MSG_ALERT = TAKE_ALERTS };
+
+/* Syslog severities (RFC 5424), also mapped to the Windows event types. */
+enum msg_severity { SEV_CRITICAL = 2, SEV_ERROR = 3, SEV_WARNING = 4, SEV_NOTICE = 5,
+                    SEV_INFO = 6 };
+
+struct out_msg {
+    enum msg_kind kind;
+    const char *json;        /* the whole event or alert, one line, no newline */
+    size_t len;
+    enum msg_severity severity;
+    const char *summary;     /* one line for people: "7 WSAECONNRESET in 60 s from ..." */
+};
 
 struct output;
 
 struct output_ops {
-    const char *type;
     int (*open)(struct output *o, struct ww_err *err);
-    /* Takes one line (without newline). Returns 0 or a negative code. */
-    int (*write)(struct output *o, const char *line, size_t n);
+    /* Takes one message. Returns 0 or a negative code (counted as a failure). */
+    int (*write)(struct output *o, const struct out_msg *m);
     int (*flush)(struct output *o, int durable, struct ww_err *err);
-    /* Reopens when the destination was rotated away; cheap when not. */
-    void (*check)(struct output *o);
+    /* Periodic work (reopen a rotated file, write a metrics file, retry). */
+    void (*tick)(struct output *o);
+    /* Closes; an asynchronous kind may finish in the loop after this. */
     void (*close)(struct output *o);
+};
+
+/* An output kind: its keys, how it parses them, and its operations. */
+struct output_kind {
+    const char *type;
+    const struct yfield *fields; /* its own keys, beyond name, type and take */
+    size_t nfields;
+    /* Turns the values of fields (values[i] for fields[i], NULL if absent)
+     * into c->kind_cfg. Returns the number of errors added to d. */
+    int (*parse)(struct cfg_output *c, struct ydoc *y, yaml_node_t *node, yaml_node_t **values,
+                 struct diag *d);
+    void (*free_cfg)(void *kind_cfg);
+    const struct output_ops *ops;
+};
+
+struct output_stats {
+    uint64_t written;  /* messages taken */
+    uint64_t failed;   /* messages or flushes that failed */
+    uint64_t dropped;  /* messages a full queue could not take */
 };
 
 struct output {
     const struct cfg_output *cfg; /* not owned */
-    const struct output_ops *ops;
+    const struct output_kind *kind;
+    uv_loop_t *loop;              /* for kinds that work asynchronously */
     void *priv;                   /* the kind's own state */
-    uint64_t written;             /* lines taken */
-    uint64_t failed;              /* lines or flushes that failed */
+    struct output_stats st;
     int broken;                   /* the last write or flush failed */
 };
 
+/* The kind of a type name, or NULL. */
+const struct output_kind *output_kind_find(const char *type);
+/* "stdout, file, ..." for messages. */
+const char *output_kind_names(void);
+
 /* Opens an output for its configuration. Returns 0 or a negative code with
  * err naming the output and the reason. */
-int output_open(struct output *o, const struct cfg_output *cfg, struct ww_err *err)
-    WW_MUST_CHECK;
-int output_write(struct output *o, const char *line, size_t n);
+int output_open(struct output *o, const struct cfg_output *cfg, uv_loop_t *loop,
+                struct ww_err *err) WW_MUST_CHECK;
+int output_write(struct output *o, const struct out_msg *m);
 int output_flush(struct output *o, int durable, struct ww_err *err);
-void output_check(struct output *o);
+void output_tick(struct output *o);
 void output_close(struct output *o);
 
-extern const struct output_ops out_stdout_ops;
-extern const struct output_ops out_file_ops;
+extern const struct output_kind out_stdout_kind;
+extern const struct output_kind out_file_kind;
 
 #endif

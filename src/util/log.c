@@ -62,6 +62,15 @@ static void vlog(enum log_level level, const char *tag, const char *reason, cons
     fflush(out);
 }
 
+void log_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vlog(LOG_LEVEL_ERROR, "error: ", NULL, fmt, ap);
+    va_end(ap);
+}
+
 void log_warn(const char *fmt, ...)
 {
     const char *reason = strerror(errno);

@@ -16,6 +16,7 @@ void log_set_level(enum log_level level);
  * path) or "system" (syslog on POSIX; the platform's log). A file that cannot
  * be opened leaves stderr in place, with a warning there. */
 void log_configure(enum log_level level, const char *target, const char *path);
+void log_error(const char *fmt, ...) WW_PRINTF(1, 2);
 void log_warn(const char *fmt, ...) WW_PRINTF(1, 2);
 void log_warnx(const char *fmt, ...) WW_PRINTF(1, 2);
 void log_info(const char *fmt, ...) WW_PRINTF(1, 2);

@@ -118,7 +118,7 @@ START_TEST(test_every_error_at_once)
     ck_assert(tu_diag_has(&d, "cfg.yaml:7:15: 'start_at' cannot be 'middle'"));
     ck_assert(tu_diag_has(&d, "cfg.yaml:8:11: 'tags' must be a list of strings"));
     ck_assert(tu_diag_has(&d, "cfg.yaml:10:21: unknown output type 'carrier-pigeon'"));
-    ck_assert(tu_diag_has(&d, "output 'a': type file needs 'path'"));
+    ck_assert(tu_diag_has(&d, "cfg.yaml:11:5: missing key 'path'"));
     config_free(&c);
     diag_free(&d);
 }
