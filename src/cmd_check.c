@@ -9,7 +9,9 @@
 
 #include "cli.h"
 #include "examples.h"
+#include "alerts.h"
 #include "config.h"
+#include "util/alloc.h"
 #include "rulefiles.h"
 
 #define CHECK_MAX_RULE_PATHS 64
@@ -43,16 +45,34 @@ static int check_rule_ids(const struct config *cfg, const struct ruleset *rs, st
     return errors;
 }
 
+/* The shipped alerts with the configuration's on top, checked against the
+ * table and the configured outputs' names. */
+static int check_alerts(struct alert_set *alerts, struct config *cfg, const struct table *t,
+                        struct diag *d)
+{
+    char **names = xcalloc(cfg->noutputs + 1, sizeof(char *));
+    int errors;
+
+    alert_set_take(alerts, cfg->alerts);
+    for (size_t i = 0; i < cfg->noutputs; i++)
+        names[i] = cfg->outputs[i].name;
+    errors = alert_set_resolve(alerts, t, names, cfg->noutputs, d);
+    xfree(names);
+    return errors;
+}
+
 int cmd_check(int argc, char **argv)
 {
     struct cli_rules cr;
     struct config cfg;
+    struct alert_set alerts;
     struct diag d;
     const char *file = NULL;
     int errors = 0;
     size_t nexamples = 0;
 
     config_default(&cfg);
+    alert_set_init(&alerts);
     cli_rules_init(&cr, (size_t)argc + CHECK_MAX_RULE_PATHS);
     diag_init(&d);
     for (int i = 1; i < argc; i++) {
@@ -65,19 +85,23 @@ int cmd_check(int argc, char **argv)
         config_free(&cfg);
         errors += load_config(file, &cfg, &cr, &d);
     }
-    errors += rulefiles_load_all(&cr.table, &cr.rules, !cr.no_builtin, cr.paths, cr.npaths, &d);
+    errors += rulefiles_load_all(&cr.table, &cr.rules, &alerts, !cr.no_builtin, cr.paths,
+                                 cr.npaths, &d);
     errors += check_rule_ids(&cfg, &cr.rules, &d);
+    errors += check_alerts(&alerts, &cfg, &cr.table, &d);
     if (errors == 0)
         errors += examples_check(&cr.table, &cr.rules, &d);
     diag_print(&d, stderr);
     for (size_t i = 0; i < cr.rules.n; i++)
         nexamples += cr.rules.v[i].nexamples;
     if (errors == 0)
-        printf("ok: %zu codes, %zu rules, %zu examples\n", cr.table.n, cr.rules.n, nexamples);
+        printf("ok: %zu codes, %zu rules, %zu examples, %zu alerts\n", cr.table.n, cr.rules.n,
+               nexamples, alerts.n);
     else
         fprintf(stderr, "wsawatch check: %d error%s\n", errors, errors == 1 ? "" : "s");
     diag_free(&d);
     cli_rules_free(&cr);
     config_free(&cfg);
+    alert_set_free(&alerts);
     return errors ? EXIT_TROUBLE : 0;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alerts.h"
 #include "outputs/output.h"
 #include "platform/platform.h"
 #include "scanner.h"
@@ -29,7 +30,7 @@ static const struct yfield top_fields[C_COUNT] = {
     [C_LOG] = {"log", Y_MAP, 0, "the daemon's own messages"},
     [C_INPUTS] = {"inputs", Y_SEQ, 0, "files to follow"},
     [C_OUTPUTS] = {"outputs", Y_SEQ, 0, "where events go"},
-    [C_ALERTS] = {"alerts", Y_SEQ, 0, "alert rules (not in this version)"},
+    [C_ALERTS] = {"alerts", Y_SEQ, 0, "alert rules, added to the shipped ones"},
 };
 
 enum { L_LEVEL, L_TARGET, L_PATH, L_COUNT };
@@ -40,7 +41,7 @@ static const struct yfield log_fields[L_COUNT] = {
 };
 
 enum { I_PATH, I_EXCLUDE, I_START, I_ENCODING, I_TAGS, I_MAXLINE, I_IDLE, I_ROTATE, I_WATCH,
-       I_RULES, I_COUNT };
+       I_RULES, I_TIMESTAMP, I_COUNT };
 static const struct yfield input_fields[I_COUNT] = {
     [I_PATH] = {"path", Y_STRLIST, 1, "a glob or a list of globs"},
     [I_EXCLUDE] = {"exclude", Y_STRLIST, 0, "globs of files to leave out"},
@@ -52,6 +53,7 @@ static const struct yfield input_fields[I_COUNT] = {
     [I_ROTATE] = {"rotate_wait", Y_STR, 0, "how long a renamed file is still read (5s)"},
     [I_WATCH] = {"watch", Y_STR, 0, "auto or poll"},
     [I_RULES] = {"rules", Y_STRLIST, 0, "only these rule ids"},
+    [I_TIMESTAMP] = {"timestamp", Y_STR, 0, "auto (the lines' own times) or arrival"},
 };
 
 enum { O_NAME, O_TYPE, O_TAKE, O_COUNT };
@@ -118,6 +120,8 @@ void config_default(struct config *c)
     c->poll_ms = 1000;
     c->log_level = LOG_LEVEL_INFO;
     c->log_target = xstrdup("stderr");
+    c->alerts = xcalloc(1, sizeof(*c->alerts));
+    alert_set_init(c->alerts);
 }
 
 void config_free(struct config *c)
@@ -138,6 +142,9 @@ void config_free(struct config *c)
         xfree(o->name), xfree(o->type), xfree(o->path);
     }
     xfree(c->outputs);
+    if (c->alerts != NULL)
+        alert_set_free(c->alerts);
+    xfree(c->alerts);
     memset(c, 0, sizeof(*c));
 }
 
@@ -183,9 +190,9 @@ static char *input_key(const struct cfg_input *in)
             rc |= buf_printf(&b, "%s\x1f", lists[l][i]);
         rc |= buf_putc(&b, '\x1e');
     }
-    rc |= buf_printf(&b, "%d %d %zu %llu %llu %d", in->start_beginning, (int)in->encoding,
+    rc |= buf_printf(&b, "%d %d %zu %llu %llu %d %d", in->start_beginning, (int)in->encoding,
                      in->max_line, (unsigned long long)in->idle_flush_ms,
-                     (unsigned long long)in->rotate_wait_ms, in->poll_only);
+                     (unsigned long long)in->rotate_wait_ms, in->poll_only, in->arrival_time);
     key = xstrdup(buf_str(&b)); /* rc: only a 1 MiB cap, then the key is just longer-lived */
     (void)rc;
     buf_free(&b);
@@ -196,6 +203,7 @@ static int load_input(struct cfg_input *in, struct ydoc *y, yaml_node_t *node, s
 {
     static const char *const start[] = {"end", "beginning", NULL};
     static const char *const watch[] = {"auto", "poll", NULL};
+    static const char *const times[] = {"auto", "arrival", NULL};
     yaml_node_t *f[I_COUNT];
     int errors = ydoc_map(y, node, input_fields, I_COUNT, f, d);
     uint64_t size;
@@ -214,6 +222,7 @@ static int load_input(struct cfg_input *in, struct ydoc *y, yaml_node_t *node, s
     }
     errors += get_choice(y, f[I_START], "start_at", start, &in->start_beginning, d);
     errors += get_choice(y, f[I_WATCH], "watch", watch, &in->poll_only, d);
+    errors += get_choice(y, f[I_TIMESTAMP], "timestamp", times, &in->arrival_time, d);
     errors += get_duration(y, f[I_IDLE], &in->idle_flush_ms, d);
     errors += get_duration(y, f[I_ROTATE], &in->rotate_wait_ms, d);
     if (f[I_ENCODING] != NULL && decoder_parse(ydoc_str(f[I_ENCODING]), &in->encoding) != 0) {
@@ -275,7 +284,7 @@ static int load_output(struct cfg_output *o, struct ydoc *y, yaml_node_t *node, 
             if (strcmp(ydoc_str(ydoc_node(y, p->key)), "type") == 0)
                 type = ydoc_node(y, p->value);
     o->kind = type ? output_kind_find(ydoc_str(type)) : NULL;
-    if (o->kind != NULL && o->kind->nfields <= OUTPUT_FIELDS_MAX - O_COUNT) {
+    if (o->kind != NULL && o->kind->nfields > 0 && o->kind->nfields <= OUTPUT_FIELDS_MAX - O_COUNT) {
         memcpy(fields + O_COUNT, o->kind->fields, o->kind->nfields * sizeof(*fields));
         n += o->kind->nfields;
     }
@@ -383,10 +392,8 @@ static int load_top(struct config *c, struct ydoc *y, yaml_node_t *root, struct 
                             sizeof(struct cfg_output), load_output_cb, d);
         errors += check_output_names(c, y, f[C_OUTPUTS], d);
     }
-    if (f[C_ALERTS] != NULL) {
-        ydoc_error(y, f[C_ALERTS], d, "'alerts' are not supported by this version");
-        errors++;
-    }
+    if (f[C_ALERTS] != NULL)
+        errors += alert_set_add_yaml(c->alerts, y, f[C_ALERTS], d);
     return errors;
 }
 

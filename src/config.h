@@ -29,6 +29,7 @@ struct cfg_input {
     size_t max_line;
     uint64_t idle_flush_ms;
     uint64_t rotate_wait_ms; /* a renamed file is followed this long after its last write */
+    int arrival_time;      /* timestamp: arrival (do not read the lines' own times) */
     int poll_only;         /* watch: poll */
     char **rules;          /* rule ids, or none for all */
     size_t nrules;
@@ -36,6 +37,7 @@ struct cfg_input {
 };
 
 struct output_kind;
+struct alert_set;
 
 struct cfg_output {
     char *name;
@@ -60,6 +62,7 @@ struct config {
     size_t ninputs;
     struct cfg_output *outputs;
     size_t noutputs;
+    struct alert_set *alerts; /* the config's own alert rules (owned) */
 };
 
 /* Fills c with the built-in default (no inputs, events on standard output). */

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "daemon_int.h"
+#include "metrics.h"
+#include "timestamp.h"
 #include "platform/platform.h"
 #include "rulefiles.h"
 #include "util/alloc.h"
@@ -32,6 +34,7 @@ static void engine_free(struct engine *e)
     if (e == NULL)
         return;
     matcher_free(&e->all);
+    alert_set_free(&e->alerts);
     ruleset_free(&e->rules);
     table_free(&e->table);
     xfree(e);
@@ -41,7 +44,14 @@ static void engine_free(struct engine *e)
 static struct engine *engine_load(const struct config *c, struct diag *dg)
 {
     struct engine *e = xcalloc(1, sizeof(*e));
-    int errors = rulefiles_load_all(&e->table, &e->rules, 1, c->rules, c->nrules, dg);
+    char **names = xcalloc(c->noutputs + 1, sizeof(char *));
+    int errors = rulefiles_load_all(&e->table, &e->rules, &e->alerts, 1, c->rules, c->nrules, dg);
+
+    alert_set_take(&e->alerts, c->alerts);
+    for (size_t i = 0; i < c->noutputs; i++)
+        names[i] = c->outputs[i].name;
+    errors += alert_set_resolve(&e->alerts, &e->table, names, c->noutputs, dg);
+    xfree(names);
 
     for (size_t i = 0; i < c->ninputs; i++)
         for (size_t j = 0; j < c->inputs[i].nrules; j++)
@@ -51,6 +61,7 @@ static struct engine *engine_load(const struct config *c, struct diag *dg)
                 errors++;
             }
     if (errors > 0) {
+        alert_set_free(&e->alerts);
         ruleset_free(&e->rules);
         table_free(&e->table);
         xfree(e);
@@ -75,32 +86,95 @@ static struct matcher *input_matcher(struct daemon *d, struct input *in)
     return in->own;
 }
 
+static int64_t wall_ms(void)
+{
+    uv_timeval64_t tv;
+
+    uv_gettimeofday(&tv);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static void send_all(struct daemon *d, unsigned take, char *const *names, size_t nnames,
+                     const struct out_msg *msg)
+{
+    for (size_t k = 0; k < d->nouts; k++) {
+        int chosen = nnames == 0 ? (d->outs[k].cfg->take & take) != 0 : 0;
+        for (size_t i = 0; i < nnames; i++)
+            chosen |= strcmp(names[i], d->outs[k].cfg->name) == 0;
+        if (chosen)
+            (void)output_write(&d->outs[k], msg);
+    }
+}
+
+static void on_alert(void *ctx, const struct alert_rule *r, const char *json, size_t len,
+                          enum msg_severity sev, const char *summary)
+{
+    struct out_msg msg = {MSG_ALERT, json, len, sev, summary};
+
+    log_info("alert %s: %s", r->id, summary);
+    send_all(ctx, TAKE_ALERTS, r->outputs, r->noutputs, &msg);
+}
+
+static void feed_alerts(struct daemon *d, const struct line_ref *l, const struct match *m,
+                        const struct input *in, int64_t t, int backlog)
+{
+    const char *names[MATCH_CAPS], *values[MATCH_CAPS];
+    size_t lens[MATCH_CAPS];
+    struct alert_input a = {m->code, m->rule->id, l->path, in->cfg->tags, in->cfg->ntags, d->host,
+                            names, values, lens, m->ncaps, l->text, l->len, t, backlog};
+
+    for (size_t i = 0; i < m->ncaps; i++) {
+        names[i] = m->caps[i].name;
+        values[i] = l->text + m->caps[i].off;
+        lens[i] = m->caps[i].len;
+    }
+    alerts_feed(&d->alerts, &a, wall_ms());
+}
+
+static void count_event(const struct line_ref *l, const struct wcode *c)
+{
+    char lbl[1024], num[16];
+    size_t n;
+
+    snprintf(num, sizeof(num), "%ld", c->code);
+    n = metrics_label(lbl, 0, sizeof(lbl), "code", num);
+    n = metrics_label(lbl, n, sizeof(lbl), "symbol", c->symbol ? c->symbol : "");
+    metrics_label(lbl, n, sizeof(lbl), "file", l->path);
+    metrics_add("wsawatch_events_total", lbl, 1);
+}
+
 int daemon_line_cb(void *ctx, const struct line_ref *l, const struct match_set *ms)
 {
     struct daemon *d = ctx;
     struct follower *f = l->tag;
     struct input *in = f->owner;
     struct event_extra x = {in->cfg->tags, in->cfg->ntags, d->host};
+    int64_t t = 0;
+    int stamped = !in->cfg->arrival_time && timestamp_parse(l->text, l->len, &t);
     char ts[32];
 
-    if (ms->limit_hits > 0)
+    if (ms->limit_hits > 0) {
         log_warnx("%s@%llu: rule '%s' hit the PCRE2 match limit; line skipped for that rule",
                   l->path, (unsigned long long)l->offset, ms->limit_rule->id);
+        metrics_add("wsawatch_lines_match_limit_total", NULL, 1);
+    }
     event_now(ts);
     for (size_t i = 0; i < ms->n; i++) {
+        struct out_msg msg = {MSG_EVENT, NULL, 0, SEV_NOTICE, NULL};
+        char summary[256];
+
         buf_reset(&d->ev);
         if (event_json(&d->ev, ts, l, &ms->v[i], &x) != 0)
             continue; /* cannot happen below EVENT_MAX: lines are capped */
-        struct out_msg msg = {MSG_EVENT, d->ev.p, d->ev.len, SEV_NOTICE, NULL};
-        char summary[256];
-
         snprintf(summary, sizeof(summary), "%s (%ld) %s in %s", ms->v[i].code->symbol,
                  ms->v[i].code->code, ms->v[i].code->title ? ms->v[i].code->title : "",
                  l->path);
-        msg.summary = summary;
-        for (size_t k = 0; k < d->nouts; k++)
-            if (d->outs[k].cfg->take & TAKE_EVENTS)
-                (void)output_write(&d->outs[k], &msg);
+        msg.json = d->ev.p, msg.len = d->ev.len, msg.summary = summary;
+        send_all(d, TAKE_EVENTS, NULL, 0, &msg);
+        count_event(l, ms->v[i].code);
+        /* a line read in the first pass over a file, with no time of its own,
+         * may be old: it counts as backlog, never as a live burst */
+        feed_alerts(d, l, &ms->v[i], in, stamped ? t : wall_ms(), !stamped && !f->caught_up);
     }
     return 0;
 }
@@ -134,15 +208,46 @@ static void commit(struct daemon *d)
         log_warnx("%s", err.msg);
 }
 
+static void update_metrics(struct daemon *d)
+{
+    size_t files = 0;
+
+    for (struct input *in = d->inputs; in != NULL; in = in->next) {
+        const struct scan_stats *s = &in->sc.st, *r = &in->reported;
+        metrics_add("wsawatch_lines_read_total", NULL, s->lines - r->lines);
+        metrics_add("wsawatch_bytes_read_total", NULL, s->bytes - r->bytes);
+        metrics_add("wsawatch_lines_truncated_total", NULL, s->truncated - r->truncated);
+        in->reported = *s;
+        for (struct follower *f = in->files; f != NULL; f = f->next)
+            files++;
+    }
+    metrics_set("wsawatch_files_followed", NULL, (double)files);
+}
+
 static void poll_all(struct daemon *d)
 {
     int more = 0;
 
     for (struct input *in = d->inputs; in != NULL; in = in->next)
         more |= input_poll(in);
+    alerts_tick(&d->alerts, wall_ms());
+    update_metrics(d);
     daemon_flush(d);
     if (more)
         daemon_want_more(d);
+}
+
+static void declare_metrics(void)
+{
+    metrics_declare("wsawatch_events_total", METRIC_COUNTER,
+                    "Winsock error events, by code and file.");
+    metrics_declare("wsawatch_lines_read_total", METRIC_COUNTER, "Lines read from followed files.");
+    metrics_declare("wsawatch_bytes_read_total", METRIC_COUNTER, "Bytes read from followed files.");
+    metrics_declare("wsawatch_lines_truncated_total", METRIC_COUNTER,
+                    "Lines longer than max_line_bytes, matched in their first part.");
+    metrics_declare("wsawatch_lines_match_limit_total", METRIC_COUNTER,
+                    "Lines on which a pattern hit the PCRE2 match limit.");
+    metrics_declare("wsawatch_files_followed", METRIC_GAUGE, "Files followed now.");
 }
 
 static void more_cb(uv_idle_t *h)
@@ -311,6 +416,8 @@ static void reload(struct daemon *d)
     d->eng = ne;
     for (struct input *in = d->inputs; in != NULL; in = in->next)
         input_set_matcher(in, input_matcher(d, in));
+    alerts_free(&d->alerts); /* windows start afresh with the new rules */
+    alerts_init(&d->alerts, &d->eng->alerts, on_alert, d);
     engine_free(oe);
     xfree(nc.state_dir);
     nc.state_dir = xstrdup(d->cfg.state_dir);
@@ -445,6 +552,8 @@ int daemon_run(const char *config_path)
     buf_init(&d.ev, EVENT_MAX);
     uv_idle_init(d.loop, &d.more);
     d.more.data = &d;
+    declare_metrics();
+    alerts_init(&d.alerts, &d.eng->alerts, on_alert, &d);
     running = &d;
     start_inputs(&d);
     daemon_flush(&d);
@@ -455,6 +564,7 @@ int daemon_run(const char *config_path)
     uv_run(d.loop, UV_RUN_DEFAULT);
     running = NULL;
     state_free(&d.st);
+    alerts_free(&d.alerts);
     engine_free(d.eng);
     config_free(&d.cfg);
     buf_free(&d.ev);

@@ -6,6 +6,7 @@
 
 #include <uv.h>
 
+#include "alerts.h"
 #include "config.h"
 #include "follower.h"
 #include "matcher.h"
@@ -20,6 +21,7 @@
 struct engine {
     struct table table;
     struct ruleset rules;
+    struct alert_set alerts;
     struct matcher all;
 };
 
@@ -30,6 +32,7 @@ struct input {
     struct daemon *d;
     struct scanner sc;           /* matcher, limits, callback */
     struct matcher *own;         /* when the input selects rules */
+    struct scan_stats reported;  /* counters already added to the metrics */
     struct follower *files;
     uv_fs_event_t *dirs;         /* base directories watched for new files */
     size_t ndirs;
@@ -51,6 +54,7 @@ struct daemon {
     uv_signal_t sigs[3];
     char host[256];
     struct buf ev;               /* one event's JSON */
+    struct alert_engine alerts;
     int more_pending;
     int exit_code;
 };

@@ -37,7 +37,7 @@ static int put_field(struct buf *b, const char *key, const char *val, int first)
     return rc != 0 ? rc : json_put_str(b, val, strlen(val));
 }
 
-static int put_winsock(struct buf *b, const struct wcode *c)
+int event_put_winsock(struct buf *b, const struct wcode *c)
 {
     char hex[16], hres[16];
     int rc;
@@ -100,7 +100,7 @@ int event_json(struct buf *b, const char *timestamp, const struct line_ref *l,
     rc = rc ? rc : json_put_key(b, "message", 0);
     rc = rc ? rc : json_put_str(b, l->text, l->len);
     rc = rc ? rc : buf_putc(b, ',');
-    rc = rc ? rc : put_winsock(b, m->code);
+    rc = rc ? rc : event_put_winsock(b, m->code);
     rc = rc ? rc : buf_append(b, ",\"rule\":{", 9);
     rc = rc ? rc : put_field(b, "id", m->rule->id, 1);
     rc = rc ? rc : buf_putc(b, '}');

@@ -36,6 +36,10 @@ void event_now(char out[32]);
 int event_json(struct buf *b, const char *timestamp, const struct line_ref *l,
                const struct match *m, const struct event_extra *x) WW_MUST_CHECK;
 
+/* Appends "winsock":{...} for a code (code, symbol, hex, hresult, title,
+ * message, posix, category, hint). */
+int event_put_winsock(struct buf *b, const struct wcode *c) WW_MUST_CHECK;
+
 /* Appends a two-line text rendering, with ANSI colours when color is set.
  * Control characters of the line are escaped. */
 int event_text(struct buf *b, const struct line_ref *l, const struct match *m, int color)

@@ -83,6 +83,7 @@ int follower_read(struct follower *f, uint64_t now, struct ww_err *err)
             return ww_err_set(err, WW_EIO, "%s: read error: %s", f->path,
                               uv_strerror((int)got));
         if (got == 0) {
+            f->caught_up = 1;
             rc = scan_stream_push(&f->st, 0, 0); /* frees an idle buffer */
             return rc < 0 ? rc : 0;
         }

@@ -38,6 +38,7 @@ struct follower {
     int watching;
     int closing;
     int rotated;         /* renamed away: followed a while longer, path no longer ours */
+    int caught_up;       /* has read to the end once: what it reads now is new */
     uint64_t rotated_at;
     void *owner;         /* the caller's (the input) */
     struct follower *next;

@@ -11,14 +11,15 @@
 
 #define RULE_FILE_MAX (16u << 20)
 
-enum { K_CODES, K_RULES, K_COUNT };
+enum { K_CODES, K_RULES, K_ALERTS, K_COUNT };
 static const struct yfield top_fields[K_COUNT] = {
     [K_CODES] = {"codes", Y_SEQ, 0, "Winsock code table entries"},
     [K_RULES] = {"rules", Y_SEQ, 0, "extraction rules"},
+    [K_ALERTS] = {"alerts", Y_SEQ, 0, "alert rules"},
 };
 
-int rulefiles_load_buffer(struct table *t, struct ruleset *rs, const char *name, const char *data,
-                          size_t len, struct diag *d)
+int rulefiles_load_buffer(struct table *t, struct ruleset *rs, struct alert_set *as,
+                          const char *name, const char *data, size_t len, struct diag *d)
 {
     struct ydoc y;
     yaml_node_t *f[K_COUNT], *root;
@@ -37,12 +38,15 @@ int rulefiles_load_buffer(struct table *t, struct ruleset *rs, const char *name,
             errors += table_add_yaml(t, &y, f[K_CODES], d);
         if (f[K_RULES] != NULL)
             errors += ruleset_add_yaml(rs, &y, f[K_RULES], d);
+        if (f[K_ALERTS] != NULL && as != NULL)
+            errors += alert_set_add_yaml(as, &y, f[K_ALERTS], d);
     }
     ydoc_free(&y);
     return errors;
 }
 
-static int load_file(struct table *t, struct ruleset *rs, const char *path, struct diag *d)
+static int load_file(struct table *t, struct ruleset *rs, struct alert_set *as, const char *path,
+                     struct diag *d)
 {
     struct ww_err err = {0};
     char *data;
@@ -53,7 +57,7 @@ static int load_file(struct table *t, struct ruleset *rs, const char *path, stru
         diag_add(d, DIAG_ERROR, NULL, 0, 0, "%s", err.msg);
         return 1;
     }
-    errors = rulefiles_load_buffer(t, rs, path, data, len, d);
+    errors = rulefiles_load_buffer(t, rs, as, path, data, len, d);
     xfree(data);
     return errors;
 }
@@ -66,7 +70,8 @@ static int is_yaml_name(const char *name)
                               (n > 4 && strcmp(name + n - 4, ".yml") == 0));
 }
 
-int rulefiles_load_path(struct table *t, struct ruleset *rs, const char *path, struct diag *d)
+int rulefiles_load_path(struct table *t, struct ruleset *rs, struct alert_set *as, const char *path,
+                        struct diag *d)
 {
     struct ww_err err = {0};
     char **names;
@@ -77,7 +82,7 @@ int rulefiles_load_path(struct table *t, struct ruleset *rs, const char *path, s
         return 1;
     }
     if (!dir)
-        return load_file(t, rs, path, d);
+        return load_file(t, rs, as, path, d);
     n = fs_list_dir(path, &names, &err);
     if (n < 0) {
         diag_add(d, DIAG_ERROR, NULL, 0, 0, "%s", err.msg);
@@ -86,7 +91,7 @@ int rulefiles_load_path(struct table *t, struct ruleset *rs, const char *path, s
     for (int i = 0; i < n; i++) {
         if (is_yaml_name(names[i])) {
             char *full = xasprintf("%s/%s", path, names[i]);
-            errors += load_file(t, rs, full, d);
+            errors += load_file(t, rs, as, full, d);
             xfree(full);
         }
         xfree(names[i]);
@@ -95,22 +100,22 @@ int rulefiles_load_path(struct table *t, struct ruleset *rs, const char *path, s
     return errors;
 }
 
-int rulefiles_load_all(struct table *t, struct ruleset *rs, int builtin_patterns,
-                       char *const *paths, size_t npaths, struct diag *d)
+int rulefiles_load_all(struct table *t, struct ruleset *rs, struct alert_set *as,
+                       int builtin_patterns, char *const *paths, size_t npaths, struct diag *d)
 {
     int errors = 0;
 
     for (const struct embedded_file *f = embedded_rules; f->name != NULL; f++) {
         char *name;
 
-        if (!builtin_patterns && strncmp(f->name, "patterns/", 9) == 0)
+        if (!builtin_patterns && strncmp(f->name, "codes/", 6) != 0)
             continue;
         name = xasprintf("(built-in) rules/%s", f->name);
-        errors += rulefiles_load_buffer(t, rs, name, f->data, f->len, d);
+        errors += rulefiles_load_buffer(t, rs, as, name, f->data, f->len, d);
         xfree(name);
     }
     for (size_t i = 0; i < npaths; i++)
-        errors += rulefiles_load_path(t, rs, paths[i], d);
+        errors += rulefiles_load_path(t, rs, as, paths[i], d);
     table_finish(t);
     errors += ruleset_compile(rs, t, d);
     return errors;

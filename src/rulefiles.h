@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "alerts.h"
 #include "rules.h"
 #include "table.h"
 #include "util/diag.h"
@@ -21,19 +22,20 @@ struct embedded_file {
 
 extern const struct embedded_file embedded_rules[];
 
-/* Loads one YAML document into the table and the ruleset. Returns the number
- * of errors added to d. */
-int rulefiles_load_buffer(struct table *t, struct ruleset *rs, const char *name, const char *data,
-                          size_t len, struct diag *d);
+/* Loads one YAML document into the table, the ruleset and (unless as is
+ * NULL) the alert rules. Returns the number of errors added to d. */
+int rulefiles_load_buffer(struct table *t, struct ruleset *rs, struct alert_set *as,
+                          const char *name, const char *data, size_t len, struct diag *d);
 
 /* Loads a file, or every *.yaml / *.yml file of a directory in name order. An
  * unreadable path is an error naming the path and the system's reason. */
-int rulefiles_load_path(struct table *t, struct ruleset *rs, const char *path, struct diag *d);
+int rulefiles_load_path(struct table *t, struct ruleset *rs, struct alert_set *as, const char *path,
+                        struct diag *d);
 
 /* Built-in rules (only the code table when builtin_patterns is 0), then each
  * path, then table_finish and ruleset_compile. Returns the number of errors;
  * the table and ruleset are usable when 0. */
-int rulefiles_load_all(struct table *t, struct ruleset *rs, int builtin_patterns,
-                       char *const *paths, size_t npaths, struct diag *d);
+int rulefiles_load_all(struct table *t, struct ruleset *rs, struct alert_set *as,
+                       int builtin_patterns, char *const *paths, size_t npaths, struct diag *d);
 
 #endif

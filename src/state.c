@@ -121,14 +121,15 @@ static int parse(struct state *s, char *data)
     return WW_ECONFIG;
 }
 
-static void set_aside(struct state *s)
+/* Moves the file aside; returns the new name (owned). */
+static char *set_aside(struct state *s)
 {
     char *to = xasprintf("%s.corrupt-%ld", s->file, (long)time(NULL));
     uv_fs_t req;
 
     uv_fs_rename(NULL, &req, s->file, to, NULL);
     uv_fs_req_cleanup(&req);
-    xfree(to);
+    return to;
 }
 
 int state_load(struct state *s, struct ww_err *err)
@@ -145,10 +146,12 @@ int state_load(struct state *s, struct ww_err *err)
         return WW_EIO;
     clear(s);
     if (strlen(data) != len || parse(s, data) != 0) {
+        char *to;
         clear(s);
-        set_aside(s);
-        rc = ww_err_set(err, WW_ECONFIG, "%s: corrupt or truncated; set aside as %s.corrupt-*, "
-                        "files start as configured (start_at)", s->file, s->file);
+        to = set_aside(s);
+        rc = ww_err_set(err, WW_ECONFIG, "%s: corrupt or truncated; set aside as %s, files "
+                        "start as configured (start_at)", s->file, to);
+        xfree(to);
     }
     xfree(data);
     return rc < 0 ? rc : 0;

@@ -83,8 +83,10 @@ static int flush_file(struct output *o, int durable, struct ww_err *err)
         rc = 0;
     }
     /* What was written is gone from the buffer; the rest waits for the next flush. */
-    memmove(f->pending.p, f->pending.p + done, f->pending.len - done);
-    f->pending.len -= done;
+    if (done > 0) {
+        memmove(f->pending.p, f->pending.p + done, f->pending.len - done);
+        f->pending.len -= done;
+    }
     if (rc == 0 && durable)
         rc = uv_fs_fsync(NULL, &req, f->fd, NULL), uv_fs_req_cleanup(&req);
     if (rc < 0)

@@ -7,7 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct output_kind *const kinds[] = {&out_stdout_kind, &out_file_kind};
+static const struct output_kind *const kinds[] = {
+    &out_stdout_kind,
+    &out_file_kind,
+    &out_webhook_kind,
+    &out_exec_kind,
+    &out_syslog_kind,
+    &out_metrics_kind,
+};
 
 const struct output_kind *output_kind_find(const char *type)
 {

@@ -94,5 +94,9 @@ void output_close(struct output *o);
 
 extern const struct output_kind out_stdout_kind;
 extern const struct output_kind out_file_kind;
+extern const struct output_kind out_webhook_kind;
+extern const struct output_kind out_exec_kind;
+extern const struct output_kind out_syslog_kind;
+extern const struct output_kind out_metrics_kind;
 
 #endif

@@ -8,6 +8,8 @@
 #ifndef WW_PLATFORM_H
 #define WW_PLATFORM_H
 
+#include <stddef.h>
+
 /* Prepares the process for the program: standard streams in binary mode and
  * UTF-8 on the console, and on Windows *argv replaced by the command line in
  * UTF-8. Call first in main(). */
@@ -25,5 +27,17 @@ void platform_notify(const char *state);
 /* The system log: syslog on POSIX. level: 0 error, 1 warning, 2 info, 3 debug. */
 void platform_syslog_open(void);
 void platform_syslog(int level, const char *msg);
+
+/* The local syslog daemon, for the syslog output. platform_syslog_local_path
+ * is its socket (/dev/log), or NULL where the system has none (Windows).
+ * platform_syslog_local_open connects a non-blocking datagram socket to path
+ * and returns it, or a negative libuv error code (UV_ENOTSUP on Windows).
+ * platform_syslog_local_send sends one datagram without blocking: 0, UV_EAGAIN
+ * or UV_ENOBUFS when the daemon's queue is full, or another negative libuv
+ * code (then close the socket and open it again later). */
+const char *platform_syslog_local_path(void);
+int platform_syslog_local_open(const char *path);
+int platform_syslog_local_send(int fd, const void *msg, size_t len);
+void platform_syslog_local_close(int fd);
 
 #endif

@@ -125,7 +125,7 @@ END_TEST
 
 START_TEST(test_unreadable_path)
 {
-    int errors = rulefiles_load_path(&t, &rs, "/nonexistent/wsawatch/rules.yaml", &d);
+    int errors = rulefiles_load_path(&t, &rs, NULL, "/nonexistent/wsawatch/rules.yaml", &d);
 
     ck_assert_int_eq(errors, 1);
     ck_assert(tu_diag_has(&d, "/nonexistent/wsawatch/rules.yaml: "));

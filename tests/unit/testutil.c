@@ -21,7 +21,7 @@ void tu_load_codes(struct table *t)
     diag_init(&d);
     for (const struct embedded_file *f = embedded_rules; f->name != NULL; f++)
         if (strncmp(f->name, "codes/", 6) == 0)
-            errors += rulefiles_load_buffer(t, &rs, f->name, f->data, f->len, &d);
+            errors += rulefiles_load_buffer(t, &rs, NULL, f->name, f->data, f->len, &d);
     if (errors != 0)
         diag_print(&d, stderr);
     ck_assert_int_eq(errors, 0);
@@ -38,7 +38,7 @@ void tu_load_builtin(struct table *t, struct ruleset *rs)
     table_init(t);
     ruleset_init(rs);
     diag_init(&d);
-    errors = rulefiles_load_all(t, rs, 1, NULL, 0, &d);
+    errors = rulefiles_load_all(t, rs, NULL, 1, NULL, 0, &d);
     if (errors != 0)
         diag_print(&d, stderr);
     ck_assert_int_eq(errors, 0);
@@ -53,9 +53,9 @@ int tu_load_extra(struct table *t, struct ruleset *rs, const char *name, const c
     table_init(t);
     ruleset_init(rs);
     for (const struct embedded_file *f = embedded_rules; f->name != NULL; f++)
-        errors += rulefiles_load_buffer(t, rs, f->name, f->data, f->len, d);
+        errors += rulefiles_load_buffer(t, rs, NULL, f->name, f->data, f->len, d);
     ck_assert_int_eq(errors, 0);
-    errors += rulefiles_load_buffer(t, rs, name, yaml, strlen(yaml), d);
+    errors += rulefiles_load_buffer(t, rs, NULL, name, yaml, strlen(yaml), d);
     table_finish(t);
     return errors + ruleset_compile(rs, t, d);
 }

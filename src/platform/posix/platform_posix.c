@@ -1,15 +1,19 @@
 /*
  * POSIX side of platform.h: systemd's notify protocol (one datagram to
- * $NOTIFY_SOCKET, no libsystemd needed), syslog, and the default paths.
+ * $NOTIFY_SOCKET, no libsystemd needed), syslog (the daemon's own messages
+ * through syslog(3); the syslog output's own socket to /dev/log), and the
+ * default paths.
  */
 #include "platform/platform.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include "util/alloc.h"
 
@@ -55,4 +59,41 @@ void platform_syslog(int level, const char *msg)
     static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
 
     syslog(prio[level >= 0 && level <= 3 ? level : 2], "%s", msg);
+}
+
+const char *platform_syslog_local_path(void)
+{
+    return "/dev/log";
+}
+
+int platform_syslog_local_open(const char *path)
+{
+    struct sockaddr_un sa;
+    int fd, e;
+
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return UV_ENAMETOOLONG;
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, path, strlen(path));
+    if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
+        return uv_translate_sys_error(errno);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        e = errno;
+        close(fd);
+        return uv_translate_sys_error(e);
+    }
+    return fd;
+}
+
+int platform_syslog_local_send(int fd, const void *msg, size_t len)
+{
+    if (send(fd, msg, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+        return uv_translate_sys_error(errno);
+    return 0;
+}
+
+void platform_syslog_local_close(int fd)
+{
+    close(fd);
 }

@@ -1,8 +1,11 @@
 /*
  * Windows side of platform.h: binary standard streams (no CRLF translation of
  * JSON lines), UTF-8 console output, and UTF-8 argv from the wide command line.
+ * There is no local syslog daemon: the syslog output sends over the network.
  */
 #include "platform/platform.h"
+
+#include <uv.h> /* before windows.h: it brings winsock2.h */
 
 #include <fcntl.h>
 #include <io.h>
@@ -65,4 +68,26 @@ void platform_syslog(int level, const char *msg)
 {
     (void)level;
     OutputDebugStringA(msg);
+}
+
+const char *platform_syslog_local_path(void)
+{
+    return NULL;
+}
+
+int platform_syslog_local_open(const char *path)
+{
+    (void)path;
+    return UV_ENOTSUP;
+}
+
+int platform_syslog_local_send(int fd, const void *msg, size_t len)
+{
+    (void)fd, (void)msg, (void)len;
+    return UV_ENOTSUP;
+}
+
+void platform_syslog_local_close(int fd)
+{
+    (void)fd;
 }

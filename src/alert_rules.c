@@ -1,0 +1,268 @@
+/*
+ * Alert rules from YAML (the shipped rules/alerts/ files and the config's
+ * `alerts:`), checked with file:line:column. See alerts.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "alerts.h"
+#include "config.h"
+#include "util/alloc.h"
+
+#define ALERT_MAX_GROUPS_DEFAULT 10000
+#define ALERT_THRESHOLD_MAX 100000
+
+enum { A_ID, A_ENABLED, A_CODES, A_CATEGORIES, A_RULES, A_TAGS, A_THRESHOLD, A_WINDOW, A_GROUP,
+       A_COOLDOWN, A_SEVERITY, A_OUTPUTS, A_RESOLVED, A_BACKLOG, A_SAMPLES, A_MAXGROUPS, A_COUNT };
+
+static const struct yfield alert_fields[A_COUNT] = {
+    [A_ID] = {"id", Y_STR, 1, "the alert's name"},
+    [A_ENABLED] = {"enabled", Y_BOOL, 0, "false turns a shipped alert off"},
+    [A_CODES] = {"codes", Y_STRLIST, 0, "codes, as numbers or symbols"},
+    [A_CATEGORIES] = {"categories", Y_STRLIST, 0, "code categories"},
+    [A_RULES] = {"rules", Y_STRLIST, 0, "ids of the rules that found the event"},
+    [A_TAGS] = {"tags", Y_STRLIST, 0, "input tags"},
+    [A_THRESHOLD] = {"threshold", Y_INT, 0, "events within the window that fire (5)"},
+    [A_WINDOW] = {"window", Y_STR, 0, "the sliding window (60s)"},
+    [A_GROUP] = {"group_by", Y_STRLIST, 0, "file, tag, code, host, rule or a capture"},
+    [A_COOLDOWN] = {"cooldown", Y_STR, 0, "quiet time after an alert (10m)"},
+    [A_SEVERITY] = {"severity", Y_STR, 0, "info, notice, warning, error or critical"},
+    [A_OUTPUTS] = {"outputs", Y_STRLIST, 0, "output names (default: all taking alerts)"},
+    [A_RESOLVED] = {"resolved", Y_BOOL, 0, "send a notice when a group falls quiet"},
+    [A_BACKLOG] = {"backlog", Y_STR, 0, "summarize or ignore old events"},
+    [A_SAMPLES] = {"samples", Y_INT, 0, "sample lines in an alert (3)"},
+    [A_MAXGROUPS] = {"max_groups", Y_INT, 0, "groups kept per alert (10000)"},
+};
+
+void alert_set_init(struct alert_set *as)
+{
+    memset(as, 0, sizeof(*as));
+}
+
+static void strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        xfree(v[i]);
+    xfree(v);
+}
+
+static void rule_free(struct alert_rule *r)
+{
+    xfree(r->id), xfree(r->codes), xfree(r->file);
+    strv_free(r->code_names, r->ncode_names);
+    strv_free(r->categories, r->ncategories);
+    strv_free(r->rules, r->nrules);
+    strv_free(r->tags, r->ntags);
+    strv_free(r->group_by, r->ngroup_by);
+    strv_free(r->outputs, r->noutputs);
+    memset(r, 0, sizeof(*r));
+}
+
+void alert_set_free(struct alert_set *as)
+{
+    for (size_t i = 0; i < as->n; i++)
+        rule_free(&as->v[i]);
+    xfree(as->v);
+    memset(as, 0, sizeof(*as));
+}
+
+static int get_ms(struct ydoc *y, yaml_node_t *n, int64_t *out, struct diag *d)
+{
+    uint64_t ms;
+
+    if (n == NULL)
+        return 0;
+    if (config_parse_duration(ydoc_str(n), &ms) != 0 || ms == 0) {
+        ydoc_error(y, n, d, "bad duration '%s' (500ms, 60s, 10m)", ydoc_str(n));
+        return 1;
+    }
+    *out = (int64_t)ms;
+    return 0;
+}
+
+static int get_count(struct ydoc *y, yaml_node_t *n, const char *key, long max, size_t *out,
+                     struct diag *d)
+{
+    long v;
+
+    if (n == NULL)
+        return 0;
+    if (ydoc_long(n, &v) != 0 || v < 1 || v > max) {
+        ydoc_error(y, n, d, "'%s' must be a number from 1 to %ld", key, max);
+        return 1;
+    }
+    *out = (size_t)v;
+    return 0;
+}
+
+static int get_severity(struct ydoc *y, yaml_node_t *n, enum msg_severity *out, struct diag *d)
+{
+    static const struct {
+        const char *name;
+        enum msg_severity sev;
+    } sevs[] = {{"info", SEV_INFO},   {"notice", SEV_NOTICE},     {"warning", SEV_WARNING},
+                {"error", SEV_ERROR}, {"critical", SEV_CRITICAL}};
+
+    if (n == NULL)
+        return 0;
+    for (size_t i = 0; i < sizeof(sevs) / sizeof(sevs[0]); i++)
+        if (strcmp(ydoc_str(n), sevs[i].name) == 0)
+            return *out = sevs[i].sev, 0;
+    ydoc_error(y, n, d, "severity cannot be '%s' (info, notice, warning, error, critical)",
+               ydoc_str(n));
+    return 1;
+}
+
+static int load_modes(struct alert_rule *r, struct ydoc *y, yaml_node_t **f, struct diag *d)
+{
+    int errors = 0;
+    size_t threshold = (size_t)r->threshold;
+
+    if (f[A_ENABLED] && ydoc_bool(f[A_ENABLED], &r->enabled) != 0)
+        errors++;
+    if (f[A_RESOLVED] && ydoc_bool(f[A_RESOLVED], &r->resolved) != 0)
+        errors++;
+    if (f[A_BACKLOG] != NULL) {
+        const char *b = ydoc_str(f[A_BACKLOG]);
+        r->backlog_ignore = strcmp(b, "ignore") == 0;
+        if (!r->backlog_ignore && strcmp(b, "summarize") != 0) {
+            ydoc_error(y, f[A_BACKLOG], d, "backlog cannot be '%s' (summarize, ignore)", b);
+            errors++;
+        }
+    }
+    errors += get_count(y, f[A_THRESHOLD], "threshold", ALERT_THRESHOLD_MAX, &threshold, d);
+    r->threshold = threshold;
+    errors += get_count(y, f[A_SAMPLES], "samples", ALERT_SAMPLES_MAX, &r->samples, d);
+    errors += get_count(y, f[A_MAXGROUPS], "max_groups", 1000000, &r->max_groups, d);
+    errors += get_ms(y, f[A_WINDOW], &r->window_ms, d);
+    errors += get_ms(y, f[A_COOLDOWN], &r->cooldown_ms, d);
+    return errors + get_severity(y, f[A_SEVERITY], &r->severity, d);
+}
+
+static int load_rule(struct alert_rule *r, struct ydoc *y, yaml_node_t *node, struct diag *d)
+{
+    yaml_node_t *f[A_COUNT];
+    int errors = ydoc_map(y, node, alert_fields, A_COUNT, f, d);
+
+    memset(r, 0, sizeof(*r));
+    r->id = xstrdup(ydoc_str(f[A_ID]));
+    r->file = xstrdup(y->name);
+    r->line = (int)node->start_mark.line + 1;
+    r->col = (int)node->start_mark.column + 1;
+    r->enabled = 1;
+    r->threshold = 5;
+    r->window_ms = 60000;
+    r->cooldown_ms = 600000;
+    r->severity = SEV_WARNING;
+    r->samples = 3;
+    r->max_groups = ALERT_MAX_GROUPS_DEFAULT;
+    r->ncode_names = ydoc_strlist(y, f[A_CODES], &r->code_names);
+    r->ncategories = ydoc_strlist(y, f[A_CATEGORIES], &r->categories);
+    r->nrules = ydoc_strlist(y, f[A_RULES], &r->rules);
+    r->ntags = ydoc_strlist(y, f[A_TAGS], &r->tags);
+    r->ngroup_by = ydoc_strlist(y, f[A_GROUP], &r->group_by);
+    r->noutputs = ydoc_strlist(y, f[A_OUTPUTS], &r->outputs);
+    if (f[A_GROUP] == NULL) {
+        r->group_by = xcalloc(2, sizeof(char *));
+        r->group_by[0] = xstrdup("file");
+        r->ngroup_by = 1;
+    }
+    return errors + load_modes(r, y, f, d);
+}
+
+int alert_set_add_yaml(struct alert_set *as, struct ydoc *y, yaml_node_t *seq, struct diag *d)
+{
+    int errors = 0;
+
+    for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
+         it++) {
+        struct alert_rule r;
+        size_t i;
+        int e = load_rule(&r, y, ydoc_node(y, *it), d);
+
+        if (e > 0) {
+            rule_free(&r);
+            errors += e;
+            continue;
+        }
+        for (i = 0; i < as->n && strcmp(as->v[i].id, r.id) != 0; i++)
+            ;
+        if (i < as->n) {
+            rule_free(&as->v[i]);
+        } else {
+            if (as->n == as->cap) {
+                as->cap = as->cap ? as->cap * 2 : 8;
+                as->v = xreallocarray(as->v, as->cap, sizeof(*as->v));
+            }
+            as->n++;
+        }
+        as->v[i] = r;
+    }
+    return errors;
+}
+
+void alert_set_take(struct alert_set *dst, struct alert_set *src)
+{
+    for (size_t k = 0; k < src->n; k++) {
+        size_t i;
+        for (i = 0; i < dst->n && strcmp(dst->v[i].id, src->v[k].id) != 0; i++)
+            ;
+        if (i < dst->n) {
+            rule_free(&dst->v[i]);
+        } else {
+            if (dst->n == dst->cap) {
+                dst->cap = dst->cap ? dst->cap * 2 : 8;
+                dst->v = xreallocarray(dst->v, dst->cap, sizeof(*dst->v));
+            }
+            dst->n++;
+        }
+        dst->v[i] = src->v[k];
+    }
+    src->n = 0;
+}
+
+static int resolve_codes(struct alert_rule *r, const struct table *t, struct diag *d)
+{
+    int errors = 0;
+
+    xfree(r->codes);
+    r->codes = xcalloc(r->ncode_names + 1, sizeof(long));
+    r->ncodes = 0;
+    for (size_t i = 0; i < r->ncode_names; i++) {
+        const char *s = r->code_names[i];
+        char *end;
+        long v = strtol(s, &end, 10);
+        const struct wcode *c = *end == '\0' ? table_by_code(t, v) : table_by_symbol(t, s, strlen(s));
+
+        if (c == NULL) {
+            diag_add(d, DIAG_ERROR, r->file, r->line, r->col, "alert '%s': unknown code '%s'",
+                     r->id, s);
+            errors++;
+        } else {
+            r->codes[r->ncodes++] = c->code;
+        }
+    }
+    return errors;
+}
+
+int alert_set_resolve(struct alert_set *as, const struct table *t, char *const *outputs,
+                      size_t noutputs, struct diag *d)
+{
+    int errors = 0;
+
+    for (size_t i = 0; i < as->n; i++) {
+        struct alert_rule *r = &as->v[i];
+        errors += resolve_codes(r, t, d);
+        for (size_t j = 0; j < r->noutputs; j++) {
+            size_t k;
+            for (k = 0; k < noutputs && strcmp(outputs[k], r->outputs[j]) != 0; k++)
+                ;
+            if (k == noutputs) {
+                diag_add(d, DIAG_ERROR, r->file, r->line, r->col,
+                         "alert '%s': no output named '%s'", r->id, r->outputs[j]);
+                errors++;
+            }
+        }
+    }
+    return errors;
+}

@@ -1,0 +1,806 @@
+/*
+ * The webhook output: each message's JSON POSTed to an HTTP(S) URL with
+ * libcurl's multi interface driven by the daemon's libuv loop (a uv_poll_t per
+ * socket curl opens, a uv_timer_t for curl's timeout), so it never blocks the
+ * loop. write() copies the message into a bounded queue; when the queue is
+ * full the oldest waiting message is dropped (the newest tell the state of
+ * things best) and counted. At most WH_INFLIGHT requests run at once. A 2xx
+ * answer is success; 5xx, 429, connection errors and timeouts are retried
+ * with a backoff that doubles (capped at 5 minutes) during which the whole
+ * output waits, up to `retries` times per message; other answers are
+ * permanent failures. For a network output the queue is the durable point:
+ * flush returns at once and the daemon commits offsets for what is queued, so
+ * a crash may lose what was queued but not sent. close() gives what is in
+ * flight or queued a short grace, then aborts, and frees its memory once
+ * every handle is closed. Nothing here knows about files being followed.
+ */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "metrics.h"
+#include "outputs/output.h"
+#include "util/alloc.h"
+#include "util/fsutil.h"
+#include "util/log.h"
+
+#define WH_INFLIGHT 4               /* requests at once */
+#define WH_BACKOFF_MAX 300000       /* ms */
+#define WH_CLOSE_GRACE 2000         /* ms given to in-flight requests at close */
+#define WH_TOKEN_MAX 8192           /* bytes of a bearer token file */
+#define WH_QUEUE_MAX 1000000
+
+struct webhook_cfg {
+    char *url;
+    struct curl_slist *headers; /* "Name: value" from the config */
+    char *token_file;
+    char *token_env;
+    int tls_verify;
+    char *ca_file;
+    uint64_t timeout_ms;
+    uint64_t backoff_ms;
+    long retries;
+    size_t queue;
+};
+
+struct wh_msg {
+    char *json; /* owned copy, not NUL-terminated */
+    size_t len;
+    long tries; /* attempts that failed and may be retried */
+};
+
+struct wh_req {
+    struct wh_req *next;
+    struct webhook *w;
+    CURL *easy;
+    struct wh_msg m;
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+struct wh_sock {
+    struct wh_sock *next;
+    struct webhook *w;
+    uv_poll_t poll;
+    curl_socket_t fd;
+};
+
+struct webhook {
+    struct output *o;           /* NULL once closed: o may be gone then */
+    uv_loop_t *loop;
+    char *name;                 /* copies: the config is freed on reload */
+    char *url;
+    char *where;                /* scheme://host:port for messages: paths may hold secrets */
+    char *ca_file;
+    char labels[256];           /* output="NAME" */
+    int tls_verify;
+    uint64_t timeout_ms, backoff_ms, backoff_cur;
+    long retries;
+    size_t queue;
+    struct curl_slist *headers; /* configured ones, content type, bearer token */
+    CURLM *multi;
+    uv_timer_t curl_timer;      /* curl's own timeout */
+    uv_timer_t retry_timer;     /* backoff */
+    uv_timer_t close_timer;     /* the grace at close */
+    struct wh_msg *ring;        /* queue + WH_INFLIGHT slots: a retried message always fits */
+    size_t cap, head, n;
+    struct wh_req *reqs;        /* in flight */
+    int inflight;
+    struct wh_sock *socks;
+    int backing_off;
+    long last_fail;             /* HTTP status or -CURLcode of the last failure; 0: fine */
+    int gave_up_logged, dropping;
+    uint64_t dropped_run;       /* dropped since the queue last ran empty */
+    int closing, finished;
+    int open_handles;           /* freed when the last one is closed */
+};
+
+static void pump(struct webhook *w);
+static void check_done(struct webhook *w);
+
+/* ---- the queue */
+
+static void q_push_back(struct webhook *w, struct wh_msg m)
+{
+    w->ring[(w->head + w->n) % w->cap] = m;
+    w->n++;
+}
+
+static void q_push_front(struct webhook *w, struct wh_msg m)
+{
+    w->head = (w->head + w->cap - 1) % w->cap;
+    w->ring[w->head] = m;
+    w->n++;
+}
+
+static struct wh_msg q_pop(struct webhook *w)
+{
+    struct wh_msg m = w->ring[w->head];
+
+    w->head = (w->head + 1) % w->cap;
+    w->n--;
+    return m;
+}
+
+static void count(struct webhook *w, const char *metric, uint64_t *stat)
+{
+    metrics_add(metric, w->labels, 1);
+    if (w->o != NULL && stat != NULL)
+        (*stat)++;
+}
+
+static void drop_oldest(struct webhook *w)
+{
+    struct wh_msg m = q_pop(w);
+
+    xfree(m.json);
+    count(w, "wsawatch_output_dropped_total", w->o ? &w->o->st.dropped : NULL);
+    w->dropped_run++;
+    if (!w->dropping)
+        log_warnx("output '%s': queue full (%zu messages); dropping the oldest", w->name,
+                  w->queue);
+    w->dropping = 1;
+}
+
+/* ---- outcomes */
+
+static void describe(const struct wh_req *r, CURLcode res, long status, char *out, size_t size)
+{
+    if (res == CURLE_OK)
+        snprintf(out, size, "HTTP %ld", status);
+    else
+        snprintf(out, size, "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(res));
+}
+
+/* Logs a failure only when it differs from the last one. */
+static void note_failure(struct webhook *w, const struct wh_req *r, CURLcode res, long status,
+                         const char *then)
+{
+    long code = res == CURLE_OK ? status : -(long)res;
+    char why[CURL_ERROR_SIZE + 32];
+
+    if (code == w->last_fail)
+        return;
+    w->last_fail = code;
+    describe(r, res, status, why, sizeof(why));
+    log_warnx("output '%s': POST to %s failed: %s; %s", w->name, w->where, why, then);
+}
+
+static void delivered(struct webhook *w, struct wh_req *r)
+{
+    count(w, "wsawatch_output_messages_total", NULL);
+    xfree(r->m.json);
+    w->backoff_cur = w->backoff_ms;
+    if (w->last_fail != 0)
+        log_info("output '%s': delivering to %s again", w->name, w->where);
+    w->last_fail = 0;
+    w->gave_up_logged = 0;
+}
+
+static void failed(struct webhook *w, struct wh_req *r)
+{
+    count(w, "wsawatch_output_failures_total", w->o ? &w->o->st.failed : NULL);
+    xfree(r->m.json);
+}
+
+static void retry_cb(uv_timer_t *t)
+{
+    struct webhook *w = t->data;
+
+    w->backing_off = 0;
+    pump(w);
+}
+
+static void retry_later(struct webhook *w, struct wh_req *r, CURLcode res, long status)
+{
+    if (w->closing || r->m.tries >= w->retries) {
+        note_failure(w, r, res, status, "message given up");
+        if (!w->gave_up_logged && !w->closing)
+            log_warnx("output '%s': giving up on messages after %ld retries", w->name,
+                      w->retries);
+        w->gave_up_logged = 1;
+        failed(w, r);
+        return;
+    }
+    note_failure(w, r, res, status, "retrying with backoff");
+    r->m.tries++;
+    q_push_front(w, r->m);
+    if (!w->backing_off) {
+        w->backing_off = 1;
+        uv_timer_start(&w->retry_timer, retry_cb, w->backoff_cur, 0);
+        w->backoff_cur = w->backoff_cur * 2 > WH_BACKOFF_MAX ? WH_BACKOFF_MAX : w->backoff_cur * 2;
+    }
+}
+
+static void finish_request(struct webhook *w, struct wh_req *r, CURLcode res)
+{
+    long status = 0;
+
+    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_multi_remove_handle(w->multi, r->easy);
+    curl_easy_cleanup(r->easy);
+    for (struct wh_req **pp = &w->reqs; *pp != NULL; pp = &(*pp)->next)
+        if (*pp == r) {
+            *pp = r->next;
+            break;
+        }
+    w->inflight--;
+    if (res == CURLE_OK && status >= 200 && status < 300)
+        delivered(w, r);
+    else if (res == CURLE_OK && status != 429 && status < 500) {
+        note_failure(w, r, res, status, "message rejected");
+        failed(w, r);
+    } else
+        retry_later(w, r, res, status);
+    xfree(r);
+}
+
+/* ---- requests */
+
+static size_t discard_cb(char *p, size_t size, size_t n, void *ctx)
+{
+    (void)p, (void)ctx;
+    return size * n;
+}
+
+static int setup_easy(struct webhook *w, struct wh_req *r)
+{
+    CURL *e = r->easy;
+    int bad = 0;
+
+    bad |= curl_easy_setopt(e, CURLOPT_URL, w->url) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->m.len) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->m.json) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, w->headers) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_USERAGENT, "wsawatch/" WSAWATCH_VERSION) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)w->timeout_ms) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, (long)w->tls_verify) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, w->tls_verify ? 2L : 0L) != CURLE_OK;
+    if (w->ca_file != NULL)
+        bad |= curl_easy_setopt(e, CURLOPT_CAINFO, w->ca_file) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard_cb) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_PRIVATE, r) != CURLE_OK;
+    return bad ? WW_EINVAL : 0;
+}
+
+static int start_request(struct webhook *w, struct wh_req *r)
+{
+    r->w = w;
+    r->easy = curl_easy_init();
+    if (r->easy == NULL || setup_easy(w, r) != 0 ||
+        curl_multi_add_handle(w->multi, r->easy) != CURLM_OK) {
+        if (r->easy != NULL)
+            curl_easy_cleanup(r->easy);
+        return WW_EINVAL;
+    }
+    r->next = w->reqs;
+    w->reqs = r;
+    w->inflight++;
+    return 0;
+}
+
+static void pump(struct webhook *w)
+{
+    while (!w->finished && w->n > 0 && w->inflight < WH_INFLIGHT &&
+           (!w->backing_off || w->closing)) {
+        struct wh_req *r = xcalloc(1, sizeof(*r));
+
+        r->m = q_pop(w);
+        if (start_request(w, r) != 0) {
+            log_warnx("output '%s': cannot start a request to %s", w->name, w->where);
+            failed(w, r);
+            xfree(r);
+        }
+    }
+    if (w->n == 0 && w->dropping) {
+        log_info("output '%s': queue drained; %llu messages had been dropped", w->name,
+                 (unsigned long long)w->dropped_run);
+        w->dropping = 0;
+        w->dropped_run = 0;
+    }
+}
+
+/* ---- curl's sockets and timer on the loop */
+
+static void webhook_free(struct webhook *w)
+{
+    curl_slist_free_all(w->headers);
+    xfree(w->ring);
+    xfree(w->name);
+    xfree(w->url);
+    xfree(w->where);
+    xfree(w->ca_file);
+    xfree(w);
+}
+
+/* The webhook is freed with its last handle. */
+static void handle_gone(struct webhook *w)
+{
+    if (--w->open_handles == 0)
+        webhook_free(w);
+}
+
+static void timer_closed_cb(uv_handle_t *h)
+{
+    handle_gone(h->data);
+}
+
+static void sock_closed_cb(uv_handle_t *h)
+{
+    struct wh_sock *k = h->data;
+    struct webhook *w = k->w;
+
+    xfree(k);
+    handle_gone(w);
+}
+
+static void sock_close(struct webhook *w, struct wh_sock *k)
+{
+    for (struct wh_sock **pp = &w->socks; *pp != NULL; pp = &(*pp)->next)
+        if (*pp == k) {
+            *pp = k->next;
+            break;
+        }
+    uv_poll_stop(&k->poll);
+    uv_close((uv_handle_t *)&k->poll, sock_closed_cb);
+}
+
+static void poll_cb(uv_poll_t *h, int status, int events)
+{
+    struct wh_sock *k = h->data;
+    struct webhook *w = k->w;
+    int flags = 0, running;
+
+    if (status < 0)
+        flags = CURL_CSELECT_ERR;
+    if (events & UV_READABLE)
+        flags |= CURL_CSELECT_IN;
+    if (events & UV_WRITABLE)
+        flags |= CURL_CSELECT_OUT;
+    curl_multi_socket_action(w->multi, k->fd, flags, &running); /* may close k */
+    check_done(w);
+}
+
+static struct wh_sock *sock_new(struct webhook *w, curl_socket_t fd)
+{
+    struct wh_sock *k = xcalloc(1, sizeof(*k));
+
+    if (uv_poll_init_socket(w->loop, &k->poll, fd) != 0) {
+        xfree(k);
+        return NULL;
+    }
+    k->w = w;
+    k->fd = fd;
+    k->poll.data = k;
+    k->next = w->socks;
+    w->socks = k;
+    w->open_handles++;
+    return k;
+}
+
+static int socket_cb(CURL *e, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    struct webhook *w = userp;
+    struct wh_sock *k = socketp;
+    int events = 0;
+
+    (void)e;
+    if (what == CURL_POLL_REMOVE) {
+        if (k != NULL)
+            sock_close(w, k);
+        if (!w->finished)
+            curl_multi_assign(w->multi, fd, NULL);
+        return 0;
+    }
+    if (k == NULL && (k = sock_new(w, fd)) == NULL)
+        return -1;
+    curl_multi_assign(w->multi, fd, k);
+    events |= (what & CURL_POLL_IN) ? UV_READABLE : 0;
+    events |= (what & CURL_POLL_OUT) ? UV_WRITABLE : 0;
+    uv_poll_start(&k->poll, events, poll_cb);
+    return 0;
+}
+
+static void curl_timer_cb(uv_timer_t *t)
+{
+    struct webhook *w = t->data;
+    int running;
+
+    curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    check_done(w);
+}
+
+static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+    struct webhook *w = userp;
+
+    (void)multi;
+    if (timeout_ms < 0)
+        uv_timer_stop(&w->curl_timer);
+    else
+        uv_timer_start(&w->curl_timer, curl_timer_cb, (uint64_t)timeout_ms, 0);
+    return 0;
+}
+
+/* ---- closing */
+
+static void finish(struct webhook *w)
+{
+    uv_handle_t *timers[3] = {(uv_handle_t *)&w->curl_timer, (uv_handle_t *)&w->retry_timer,
+                              (uv_handle_t *)&w->close_timer};
+
+    if (w->inflight + w->n > 0)
+        log_warnx("output '%s': closing: %zu messages not delivered to %s", w->name,
+                  (size_t)w->inflight + w->n, w->where);
+    while (w->reqs != NULL) {
+        struct wh_req *r = w->reqs;
+        w->reqs = r->next;
+        curl_multi_remove_handle(w->multi, r->easy);
+        curl_easy_cleanup(r->easy);
+        failed(w, r);
+        xfree(r);
+    }
+    while (w->n > 0) {
+        struct wh_req r = {.m = q_pop(w)};
+        failed(w, &r);
+    }
+    w->finished = 1;
+    curl_multi_cleanup(w->multi); /* may still report sockets removed */
+    while (w->socks != NULL)
+        sock_close(w, w->socks);
+    for (size_t i = 0; i < 3; i++)
+        uv_close(timers[i], timer_closed_cb);
+}
+
+static void check_done(struct webhook *w)
+{
+    CURLMsg *msg;
+    int left;
+
+    if (w->finished)
+        return;
+    while ((msg = curl_multi_info_read(w->multi, &left)) != NULL) {
+        struct wh_req *r = NULL;
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+        finish_request(w, r, msg->data.result);
+    }
+    pump(w);
+    if (w->closing && w->inflight == 0 && w->n == 0)
+        finish(w);
+}
+
+static void deadline_cb(uv_timer_t *t)
+{
+    finish(t->data);
+}
+
+static void close_webhook(struct output *o)
+{
+    struct webhook *w = o->priv;
+
+    if (w == NULL)
+        return;
+    o->priv = NULL;
+    w->o = NULL;
+    w->closing = 1;
+    w->backing_off = 0;
+    uv_timer_stop(&w->retry_timer);
+    uv_timer_start(&w->close_timer, deadline_cb, WH_CLOSE_GRACE, 0);
+    check_done(w);
+}
+
+/* ---- opening */
+
+/* "Authorization: Bearer <token>" from the file or the environment. */
+static int bearer_header(const struct webhook_cfg *c, const char *name, char **out,
+                         struct ww_err *err)
+{
+    char *tok = NULL;
+    size_t len = 0;
+
+    *out = NULL;
+    if (c->token_file != NULL) {
+        if (fs_read_all(c->token_file, WH_TOKEN_MAX, &tok, &len, err) != 0)
+            return WW_EIO;
+    } else if (c->token_env != NULL) {
+        const char *v = getenv(c->token_env);
+        if (v == NULL || *v == '\0')
+            return ww_err_set(err, WW_ECONFIG, "output '%s': environment variable %s is not set",
+                              name, c->token_env);
+        tok = xstrdup(v);
+        len = strlen(tok);
+    } else {
+        return 0;
+    }
+    while (len > 0 && (tok[len - 1] == '\n' || tok[len - 1] == '\r' || tok[len - 1] == ' '))
+        tok[--len] = '\0';
+    if (len == 0 || strpbrk(tok, "\r\n") != NULL) {
+        xfree(tok);
+        return ww_err_set(err, WW_ECONFIG, "output '%s': the bearer token is empty or has "
+                          "line breaks", name);
+    }
+    *out = xasprintf("Authorization: Bearer %s", tok);
+    memset(tok, 0, len);
+    xfree(tok);
+    return 0;
+}
+
+static int make_headers(struct webhook *w, const struct webhook_cfg *c, struct ww_err *err)
+{
+    static const char *const fixed[] = {"Content-Type: application/json", "Expect:"};
+    char *auth;
+    int rc = bearer_header(c, w->name, &auth, err);
+
+    if (rc != 0)
+        return rc;
+    for (const struct curl_slist *h = c->headers; h != NULL; h = h->next)
+        w->headers = curl_slist_append(w->headers, h->data);
+    for (size_t i = 0; i < 2; i++)
+        w->headers = curl_slist_append(w->headers, fixed[i]);
+    if (auth != NULL) {
+        w->headers = curl_slist_append(w->headers, auth);
+        memset(auth, 0, strlen(auth));
+        xfree(auth);
+    }
+    return w->headers != NULL ? 0 : WW_ENOMEM;
+}
+
+/* scheme://host[:port] of url, for messages. */
+static char *url_where(const char *url)
+{
+    CURLU *u = curl_url();
+    char *s = NULL, *h = NULL, *p = NULL, *out;
+
+    curl_url_set(u, CURLUPART_URL, url, 0);
+    curl_url_get(u, CURLUPART_SCHEME, &s, 0);
+    curl_url_get(u, CURLUPART_HOST, &h, 0);
+    curl_url_get(u, CURLUPART_PORT, &p, 0);
+    out = xasprintf("%s://%s%s%s", s ? s : "?", h ? h : "?", p ? ":" : "", p ? p : "");
+    curl_free(s), curl_free(h), curl_free(p);
+    curl_url_cleanup(u);
+    return out;
+}
+
+static struct webhook *webhook_new(struct output *o, const struct webhook_cfg *c)
+{
+    struct webhook *w = xcalloc(1, sizeof(*w));
+
+    w->o = o;
+    w->loop = o->loop;
+    w->name = xstrdup(o->cfg->name);
+    w->url = xstrdup(c->url);
+    w->where = url_where(c->url);
+    w->ca_file = c->ca_file ? xstrdup(c->ca_file) : NULL;
+    w->tls_verify = c->tls_verify;
+    w->timeout_ms = c->timeout_ms;
+    w->backoff_ms = w->backoff_cur = c->backoff_ms ? c->backoff_ms : 1;
+    w->retries = c->retries;
+    w->queue = c->queue;
+    w->cap = c->queue + WH_INFLIGHT;
+    w->ring = xcalloc(w->cap, sizeof(*w->ring));
+    metrics_label(w->labels, 0, sizeof(w->labels), "output", w->name);
+    return w;
+}
+
+static void declare_metrics(void)
+{
+    metrics_declare("wsawatch_output_messages_total", METRIC_COUNTER,
+                    "Messages an output delivered.");
+    metrics_declare("wsawatch_output_failures_total", METRIC_COUNTER,
+                    "Messages an output failed to deliver.");
+    metrics_declare("wsawatch_output_dropped_total", METRIC_COUNTER,
+                    "Messages an output dropped because its queue was full.");
+}
+
+static int start_multi(struct webhook *w)
+{
+    static int global_done;
+
+    if (!global_done && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return WW_EINVAL;
+    global_done = 1;
+    if ((w->multi = curl_multi_init()) == NULL)
+        return WW_ENOMEM;
+    curl_multi_setopt(w->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+    curl_multi_setopt(w->multi, CURLMOPT_SOCKETDATA, w);
+    curl_multi_setopt(w->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+    curl_multi_setopt(w->multi, CURLMOPT_TIMERDATA, w);
+    uv_timer_init(w->loop, &w->curl_timer);
+    uv_timer_init(w->loop, &w->retry_timer);
+    uv_timer_init(w->loop, &w->close_timer);
+    w->curl_timer.data = w->retry_timer.data = w->close_timer.data = w;
+    w->open_handles = 3;
+    return 0;
+}
+
+static int open_webhook(struct output *o, struct ww_err *err)
+{
+    const struct webhook_cfg *c = o->cfg->kind_cfg;
+    struct webhook *w = webhook_new(o, c);
+    int rc = make_headers(w, c, err);
+
+    if (rc == 0 && (rc = start_multi(w)) != 0)
+        ww_err_set(err, rc, "output '%s': cannot set up libcurl", w->name);
+    if (rc != 0) {
+        if (w->multi != NULL)
+            curl_multi_cleanup(w->multi);
+        webhook_free(w); /* no handle was made yet */
+        return rc;
+    }
+    declare_metrics();
+    o->priv = w;
+    return 0;
+}
+
+static int write_webhook(struct output *o, const struct out_msg *m)
+{
+    struct webhook *w = o->priv;
+    struct wh_msg copy = {xmalloc(m->len ? m->len : 1), m->len, 0};
+
+    memcpy(copy.json, m->json, m->len);
+    while (w->n >= w->queue)
+        drop_oldest(w);
+    q_push_back(w, copy);
+    pump(w);
+    return 0;
+}
+
+/* The queue is the durable point of a network output: nothing to wait for. */
+static int flush_webhook(struct output *o, int durable, struct ww_err *err)
+{
+    (void)o, (void)durable, (void)err;
+    return 0;
+}
+
+/* ---- configuration */
+
+static const struct yfield fields[] = {
+    {"url", Y_STR, 1, "http:// or https:// URL messages are POSTed to"},
+    {"headers", Y_MAP, 0, "extra request headers, name: value"},
+    {"bearer_token_file", Y_STR, 0, "file holding a bearer token, read at start"},
+    {"bearer_token_env", Y_STR, 0, "environment variable holding a bearer token"},
+    {"tls_verify", Y_BOOL, 0, "check the server's certificate (true)"},
+    {"ca_file", Y_STR, 0, "CA certificates (PEM) to check the server with"},
+    {"timeout", Y_STR, 0, "time allowed for one request (10s)"},
+    {"retries", Y_INT, 0, "times a failed message is retried (5)"},
+    {"backoff", Y_STR, 0, "first wait before a retry, doubled each time (1s)"},
+    {"queue", Y_INT, 0, "messages waiting at most; the oldest are dropped (1000)"},
+};
+enum { F_URL, F_HEADERS, F_TOKEN_FILE, F_TOKEN_ENV, F_TLS, F_CA, F_TIMEOUT, F_RETRIES, F_BACKOFF,
+       F_QUEUE };
+
+static int parse_url(struct webhook_cfg *c, struct ydoc *y, yaml_node_t *v, struct diag *d)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL;
+    CURLUcode uc = curl_url_set(u, CURLUPART_URL, ydoc_str(v), 0);
+    int bad = 0;
+
+    if (uc != CURLUE_OK)
+        ydoc_error(y, v, d, "'url': %s: %s", ydoc_str(v), curl_url_strerror(uc)), bad = 1;
+    else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+             (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
+        ydoc_error(y, v, d, "'url' must be http:// or https://, not %s", ydoc_str(v)), bad = 1;
+    curl_free(scheme);
+    curl_url_cleanup(u);
+    if (!bad)
+        c->url = xstrdup(ydoc_str(v));
+    return bad;
+}
+
+static int parse_headers(struct webhook_cfg *c, struct ydoc *y, yaml_node_t *v, struct diag *d)
+{
+    int errors = 0;
+
+    for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = ydoc_node(y, p->key), *val = ydoc_node(y, p->value);
+        const char *name = ydoc_str(k), *value = ydoc_str(val);
+        char *line;
+
+        if (val->type != YAML_SCALAR_NODE || *name == '\0' || strpbrk(name, ": \t\r\n") ||
+            strpbrk(value, "\r\n")) {
+            ydoc_error(y, k, d, "'headers': '%s' is not a header name with a one-line value",
+                       name);
+            errors++;
+            continue;
+        }
+        line = xasprintf("%s: %s", name, value);
+        c->headers = curl_slist_append(c->headers, line);
+        xfree(line);
+    }
+    return errors;
+}
+
+static int parse_ms(struct ydoc *y, yaml_node_t *v, const char *key, uint64_t *ms,
+                    struct diag *d)
+{
+    if (v == NULL)
+        return 0;
+    if (config_parse_duration(ydoc_str(v), ms) == 0 && *ms > 0)
+        return 0;
+    ydoc_error(y, v, d, "'%s': bad duration '%s' (use a number with ms, s, m, h or d: 500ms, 10s)",
+               key, ydoc_str(v));
+    return 1;
+}
+
+static int parse_count(struct ydoc *y, yaml_node_t *v, const char *key, long min, long *out,
+                       struct diag *d)
+{
+    long n;
+
+    if (v == NULL)
+        return 0;
+    if (ydoc_long(v, &n) == 0 && n >= min && n <= WH_QUEUE_MAX) {
+        *out = n;
+        return 0;
+    }
+    ydoc_error(y, v, d, "'%s' must be a number from %ld to %d", key, min, WH_QUEUE_MAX);
+    return 1;
+}
+
+static int parse_tls(struct webhook_cfg *c, struct ydoc *y, yaml_node_t **v, struct diag *d)
+{
+    if (v[F_TLS] != NULL && ydoc_bool(v[F_TLS], &c->tls_verify) != 0)
+        return 1; /* cannot happen: ydoc_map checked the type */
+    if (v[F_CA] != NULL)
+        c->ca_file = xstrdup(ydoc_str(v[F_CA]));
+    if (v[F_TOKEN_FILE] != NULL)
+        c->token_file = xstrdup(ydoc_str(v[F_TOKEN_FILE]));
+    if (v[F_TOKEN_ENV] != NULL)
+        c->token_env = xstrdup(ydoc_str(v[F_TOKEN_ENV]));
+    if (v[F_TOKEN_FILE] != NULL && v[F_TOKEN_ENV] != NULL) {
+        ydoc_error(y, v[F_TOKEN_ENV], d, "use bearer_token_file or bearer_token_env, not both");
+        return 1;
+    }
+    return 0;
+}
+
+static void free_webhook_cfg(void *p)
+{
+    struct webhook_cfg *c = p;
+
+    curl_slist_free_all(c->headers);
+    xfree(c->url);
+    xfree(c->token_file);
+    xfree(c->token_env);
+    xfree(c->ca_file);
+    xfree(c);
+}
+
+static int parse_webhook(struct cfg_output *o, struct ydoc *y, yaml_node_t *node, yaml_node_t **v,
+                         struct diag *d)
+{
+    struct webhook_cfg *c = xcalloc(1, sizeof(*c));
+    long queue = 1000;
+    int errors = 0;
+
+    (void)node;
+    c->tls_verify = 1;
+    c->timeout_ms = 10000;
+    c->backoff_ms = 1000;
+    c->retries = 5;
+    o->kind_cfg = c;
+    if (v[F_URL] != NULL)
+        errors += parse_url(c, y, v[F_URL], d);
+    if (v[F_HEADERS] != NULL)
+        errors += parse_headers(c, y, v[F_HEADERS], d);
+    errors += parse_tls(c, y, v, d);
+    errors += parse_ms(y, v[F_TIMEOUT], "timeout", &c->timeout_ms, d);
+    errors += parse_ms(y, v[F_BACKOFF], "backoff", &c->backoff_ms, d);
+    errors += parse_count(y, v[F_RETRIES], "retries", 0, &c->retries, d);
+    errors += parse_count(y, v[F_QUEUE], "queue", 1, &queue, d);
+    c->queue = (size_t)queue;
+    return errors;
+}
+
+static const struct output_ops ops = {open_webhook, write_webhook, flush_webhook, NULL,
+                                      close_webhook};
+
+const struct output_kind out_webhook_kind = {"webhook", fields, sizeof(fields) / sizeof(fields[0]),
+                                             parse_webhook, free_webhook_cfg, &ops};

@@ -1,0 +1,196 @@
+/*
+ * Line timestamps. See timestamp.h. Hand-written scanners rather than regular
+ * expressions: this runs on every line that gives an event.
+ */
+#include "timestamp.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+struct tm_parts {
+    int y, mo, d, h, mi, s, ms;
+    int has_zone;
+    int zone_min; /* east of UTC */
+};
+
+static int digits(const char *p, const char *end, int n, int *out)
+{
+    int v = 0;
+
+    if (end - p < n)
+        return 0;
+    for (int i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return 0;
+        v = v * 10 + (p[i] - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+int64_t timestamp_days(int64_t y, unsigned m, unsigned d)
+{
+    /* Howard Hinnant's days_from_civil */
+    int64_t era;
+    unsigned yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned)(y - era * 400);
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* HH:MM:SS with an optional fraction (. or ,) at p. Returns bytes used or 0. */
+static int parse_time(const char *p, const char *end, struct tm_parts *t)
+{
+    const char *q = p + 8;
+    int frac = 0, nd = 0;
+
+    if (!digits(p, end, 2, &t->h) || p[2] != ':' || !digits(p + 3, end, 2, &t->mi) ||
+        p[5] != ':' || !digits(p + 6, end, 2, &t->s) || t->h > 23 || t->mi > 59 || t->s > 60)
+        return 0;
+    if (q < end && (*q == '.' || *q == ',')) {
+        for (q++; q < end && *q >= '0' && *q <= '9'; q++, nd++)
+            if (nd < 3)
+                frac = frac * 10 + (*q - '0');
+        while (nd > 0 && nd < 3)
+            frac *= 10, nd++;
+    }
+    t->ms = frac;
+    return (int)(q - p);
+}
+
+/* Z, +hh:mm, +hhmm or -hh after optional spaces. */
+static void parse_zone(const char *p, const char *end, struct tm_parts *t)
+{
+    int hh, mm = 0, sign;
+
+    while (p < end && *p == ' ')
+        p++;
+    if (p < end && *p == 'Z') {
+        t->has_zone = 1;
+        return;
+    }
+    if (p >= end || (*p != '+' && *p != '-') || !digits(p + 1, end, 2, &hh))
+        return;
+    sign = *p == '-' ? -1 : 1;
+    p += 3;
+    if (p < end && *p == ':')
+        p++;
+    (void)digits(p, end, 2, &mm);
+    t->has_zone = 1;
+    t->zone_min = sign * (hh * 60 + mm);
+}
+
+static int month_of(const char *p)
+{
+    static const char names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+    for (int i = 0; i < 12; i++)
+        if (strncmp(p, names + 3 * i, 3) == 0)
+            return i + 1;
+    return 0;
+}
+
+/* YYYY-MM-DD[T ]time, YYYY/MM/DD time */
+static int try_ymd(const char *p, const char *end, struct tm_parts *t)
+{
+    int used;
+
+    if (!digits(p, end, 4, &t->y) || (p[4] != '-' && p[4] != '/') ||
+        !digits(p + 5, end, 2, &t->mo) || p[7] != p[4] || !digits(p + 8, end, 2, &t->d) ||
+        end - p < 11 || (p[10] != 'T' && p[10] != ' '))
+        return 0;
+    if ((used = parse_time(p + 11, end, t)) == 0)
+        return 0;
+    parse_zone(p + 11 + used, end, t);
+    return 1;
+}
+
+/* DD/Mon/YYYY:HH:MM:SS +zone (access logs) */
+static int try_clf(const char *p, const char *end, struct tm_parts *t)
+{
+    if (!digits(p, end, 2, &t->d) || end - p < 20 || p[2] != '/' || p[6] != '/' ||
+        (t->mo = month_of(p + 3)) == 0 || !digits(p + 7, end, 4, &t->y) || p[11] != ':' ||
+        parse_time(p + 12, end, t) == 0)
+        return 0;
+    parse_zone(p + 20, end, t);
+    return 1;
+}
+
+/* Www Mon DD HH:MM:SS[.frac] YYYY (Apache error log) */
+static int try_ctime(const char *p, const char *end, struct tm_parts *t)
+{
+    int used, d1;
+
+    if (end - p < 24 || p[3] != ' ' || (t->mo = month_of(p + 4)) == 0 || p[7] != ' ')
+        return 0;
+    d1 = p[8] == ' ' ? 0 : p[8] - '0';
+    if (d1 < 0 || d1 > 3 || p[9] < '0' || p[9] > '9' || p[10] != ' ')
+        return 0;
+    t->d = d1 * 10 + (p[9] - '0');
+    if ((used = parse_time(p + 11, end, t)) == 0 || p[11 + used] != ' ')
+        return 0;
+    return digits(p + 12 + used, end, 4, &t->y);
+}
+
+static int64_t to_ms(const struct tm_parts *t)
+{
+    struct tm tm;
+    time_t secs;
+
+    if (t->mo < 1 || t->mo > 12 || t->d < 1 || t->d > 31 || t->y < 1970)
+        return -1;
+    if (t->has_zone)
+        return ((timestamp_days(t->y, (unsigned)t->mo, (unsigned)t->d) * 86400 + t->h * 3600 +
+                 t->mi * 60 + t->s) - (int64_t)t->zone_min * 60) * 1000 + t->ms;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = t->y - 1900, tm.tm_mon = t->mo - 1, tm.tm_mday = t->d;
+    tm.tm_hour = t->h, tm.tm_min = t->mi, tm.tm_sec = t->s, tm.tm_isdst = -1;
+    secs = mktime(&tm); /* local time of the host */
+    return secs == (time_t)-1 ? -1 : (int64_t)secs * 1000 + t->ms;
+}
+
+int timestamp_parse(const char *line, size_t n, int64_t *ms)
+{
+    const char *end = line + (n < TIMESTAMP_SCAN ? n : TIMESTAMP_SCAN);
+
+    for (const char *p = line; p < end; p++) {
+        struct tm_parts t;
+        int ok;
+
+        memset(&t, 0, sizeof(t));
+        if (*p >= '0' && *p <= '9' && (p == line || p[-1] < '0' || p[-1] > '9'))
+            ok = try_ymd(p, end, &t) || try_clf(p, end, &t);
+        else if (*p == '[' && p + 1 < end && p[1] >= 'A' && p[1] <= 'Z')
+            ok = try_ctime(p + 1, end, &t);
+        else
+            continue;
+        if (ok && (*ms = to_ms(&t)) >= 0)
+            return 1;
+    }
+    return 0;
+}
+
+void timestamp_format(int64_t ms, char out[32])
+{
+    int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+    int64_t rem = secs - days * 86400, z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    unsigned d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+    int64_t y = (int64_t)yoe + era * 400 + (m <= 2);
+
+    char tmp[96];
+
+    snprintf(tmp, sizeof(tmp), "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", (int)y, m, d,
+             (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), (int)(ms - secs * 1000));
+    memcpy(out, tmp, 31);
+    out[31] = '\0';
+}

@@ -1,0 +1,30 @@
+/*
+ * The time a log line says it was written, so that alert windows count by the
+ * application's clock rather than by when the daemon read the line (which,
+ * for a backlog, is long after). Recognises the layouts operators' logs use
+ * near the start of a line: ISO 8601 / RFC 3339 (with or without T, fraction
+ * and zone), .NET / log4net / NLog / Serilog ("2026-11-24 20:30:01,123"),
+ * IIS W3C ("2026-11-24 20:30:01", UTC by definition), nginx error
+ * ("2026/11/24 20:30:01"), Apache/nginx access ("[24/Nov/2026:20:30:01
+ * +0000]") and Apache error ("[Tue Nov 24 20:30:01.123456 2026]"). A time
+ * without a zone is the local time of the host. Nothing else is guessed.
+ */
+#ifndef WW_TIMESTAMP_H
+#define WW_TIMESTAMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TIMESTAMP_SCAN 96 /* bytes from the start of a line searched */
+
+/* Milliseconds since the epoch of the first timestamp near the start of the
+ * line; returns 1 when one was found, 0 otherwise. */
+int timestamp_parse(const char *line, size_t n, int64_t *ms);
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+int64_t timestamp_days(int64_t y, unsigned m, unsigned d);
+
+/* "2026-11-24T20:30:01.123Z" for ms since the epoch (out: 32 bytes). */
+void timestamp_format(int64_t ms, char out[32]);
+
+#endif
