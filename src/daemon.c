@@ -16,7 +16,7 @@
 #include "util/alloc.h"
 #include "util/log.h"
 
-#define EVENT_MAX (16u << 20)
+#define DAEMON_EVENT_MAX (16u << 20)
 
 static struct daemon *running;
 
@@ -165,7 +165,7 @@ int daemon_line_cb(void *ctx, const struct line_ref *l, const struct match_set *
 
         buf_reset(&d->ev);
         if (event_json(&d->ev, ts, l, &ms->v[i], &x) != 0)
-            continue; /* cannot happen below EVENT_MAX: lines are capped */
+            continue; /* cannot happen below DAEMON_EVENT_MAX: lines are capped */
         snprintf(summary, sizeof(summary), "%s (%ld) %s in %s", ms->v[i].code->symbol,
                  ms->v[i].code->code, ms->v[i].code->title ? ms->v[i].code->title : "",
                  l->path);
@@ -224,12 +224,16 @@ static void update_metrics(struct daemon *d)
     metrics_set("wsawatch_files_followed", NULL, (double)files);
 }
 
-static void poll_all(struct daemon *d)
+/* Every poll: files without working events; every POLL_FULL_MS, all files
+ * and globs, as a safety net against missed events. */
+#define POLL_FULL_MS 30000
+
+static void poll_all(struct daemon *d, int full)
 {
     int more = 0;
 
     for (struct input *in = d->inputs; in != NULL; in = in->next)
-        more |= input_poll(in);
+        more |= input_poll(in, full);
     alerts_tick(&d->alerts, wall_ms());
     update_metrics(d);
     daemon_flush(d);
@@ -256,7 +260,7 @@ static void more_cb(uv_idle_t *h)
 
     uv_idle_stop(h);
     d->more_pending = 0;
-    poll_all(d);
+    poll_all(d, 1);
 }
 
 void daemon_want_more(struct daemon *d)
@@ -269,7 +273,11 @@ void daemon_want_more(struct daemon *d)
 
 static void poll_cb(uv_timer_t *t)
 {
-    poll_all(t->data);
+    struct daemon *d = t->data;
+
+    uint64_t every = POLL_FULL_MS / d->cfg.poll_ms;
+
+    poll_all(d, ++d->polls % (every > 0 ? every : 1) == 0);
 }
 
 static void commit_cb(uv_timer_t *t)
@@ -549,11 +557,12 @@ int daemon_run(const char *config_path)
     host_len = sizeof(d.host);
     if (uv_os_gethostname(d.host, &host_len) != 0)
         strcpy(d.host, "unknown");
-    buf_init(&d.ev, EVENT_MAX);
+    buf_init(&d.ev, DAEMON_EVENT_MAX);
     uv_idle_init(d.loop, &d.more);
     d.more.data = &d;
     declare_metrics();
     alerts_init(&d.alerts, &d.eng->alerts, on_alert, &d);
+    d.by_path = xcalloc(INPUT_PATH_BUCKETS, sizeof(*d.by_path));
     running = &d;
     start_inputs(&d);
     daemon_flush(&d);
@@ -565,6 +574,7 @@ int daemon_run(const char *config_path)
     running = NULL;
     state_free(&d.st);
     alerts_free(&d.alerts);
+    xfree(d.by_path);
     engine_free(d.eng);
     config_free(&d.cfg);
     buf_free(&d.ev);

@@ -37,6 +37,7 @@ struct input {
     uv_fs_event_t *dirs;         /* base directories watched for new files */
     size_t ndirs;
     int initial;                 /* first scan: start_at applies */
+    int rescan_always;           /* globs need expanding every poll (no usable dir events) */
     int keep;                    /* survives a reload */
     struct input *next;
 };
@@ -55,7 +56,9 @@ struct daemon {
     char host[256];
     struct buf ev;               /* one event's JSON */
     struct alert_engine alerts;
+    struct follower **by_path;   /* followed files by path (not the renamed-away ones) */
     int more_pending;
+    unsigned polls;              /* poll ticks so far */
     int exit_code;
 };
 
@@ -63,10 +66,13 @@ struct daemon {
 int input_start(struct daemon *d, struct input *in, const struct cfg_input *cfg,
                 struct ww_err *err) WW_MUST_CHECK;
 void input_scan(struct input *in);      /* glob: new files in, vanished ones out */
-int input_poll(struct input *in);       /* check and read every file; 1 if more remains */
+/* Reads what file-system events may have missed and checks for rotation;
+ * with full, every file and the globs. Returns 1 if more remains to read. */
+int input_poll(struct input *in, int full);
 void input_stop(struct input *in);      /* drain nothing: commit happened before */
 void input_set_matcher(struct input *in, struct matcher *m);
 void input_record_offsets(struct input *in, struct state *st);
+#define INPUT_PATH_BUCKETS 4096
 
 /* daemon.c */
 int daemon_line_cb(void *ctx, const struct line_ref *l, const struct match_set *ms);

@@ -57,7 +57,7 @@ int follower_open(struct follower *f, const char *path, struct scanner *sc, enum
     }
     f->fd = fd;
     f->path = xstrdup(path);
-    f->read_off = resume(ctx, f->dev, f->ino, size);
+    f->read_off = resume(ctx, path, f->dev, f->ino, size);
     if (f->read_off > size)
         f->read_off = 0; /* shorter than we knew it: truncated while we were away */
     scan_stream_init(&f->st, sc, f->path, f->read_off > 0 ? sniff_head(fd, enc) : enc,

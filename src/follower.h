@@ -35,17 +35,21 @@ struct follower {
     struct scan_stream st;
     uint64_t last_data;  /* loop time (ms) of the last bytes read */
     uv_fs_event_t ev;    /* file-system events, when watching */
-    int watching;
+    int watching;        /* ev is initialised */
+    int evented;         /* and delivers events: polling is only a safety net */
     int closing;
     int rotated;         /* renamed away: followed a while longer, path no longer ours */
     int caught_up;       /* has read to the end once: what it reads now is new */
     uint64_t rotated_at;
     void *owner;         /* the caller's (the input) */
     struct follower *next;
+    struct follower *path_next; /* the caller's index by path */
+    int indexed;
 };
 
 /* Decides where to start in a file: returns the offset. */
-typedef uint64_t (*follow_resume_cb)(void *ctx, uint64_t dev, uint64_t ino, uint64_t size);
+typedef uint64_t (*follow_resume_cb)(void *ctx, const char *path, uint64_t dev, uint64_t ino,
+                                     uint64_t size);
 
 /* Opens path and starts its stream where resume says. Returns 0 or WW_EIO
  * with err set ("path: reason"); on error nothing is left open. */

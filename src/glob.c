@@ -7,11 +7,12 @@
 #include <uv.h>
 
 #include "util/alloc.h"
+#include "wsawatch_config.h"
 #include "util/buf.h"
 
 static int is_sep(char c)
 {
-    return c == '/' || c == '\\';
+    return c == '/' || (HAVE_BACKSLASH_PATHS && c == '\\');
 }
 
 static int has_wild(const char *s, size_t n)
@@ -134,6 +135,16 @@ char *glob_base(const char *pattern)
     if (end == 0)
         return xstrdup(is_sep(pattern[0]) ? "/" : ".");
     return xstrndup(pattern, end);
+}
+
+int glob_deep(const char *pattern)
+{
+    const char *last = pattern;
+
+    for (const char *q = pattern; *q; q++)
+        if (is_sep(*q))
+            last = q;
+    return has_wild(pattern, (size_t)(last - pattern));
 }
 
 struct walk {

@@ -1,7 +1,8 @@
 /*
  * Globs for input paths: `*` and `?` within one path segment, `[...]`
- * classes, and `**` as a whole segment for any depth. Both / and \ separate
- * segments (a Windows path is written with either); there is no escape
+ * classes, and `**` as a whole segment for any depth. / separates segments,
+ * and on Windows \ too (HAVE_BACKSLASH_PATHS), where a path is written with
+ * either; on POSIX \ is an ordinary character of a name. There is no escape
  * character. Expansion walks the directories below the glob's fixed prefix
  * without following symbolic links to directories, so a link loop cannot
  * trap it, and stops at a limit. It knows nothing of following files.
@@ -25,6 +26,10 @@ int glob_excluded(char *const *pats, size_t n, const char *path);
 /* The directory below which pattern's matches lie (its segments before the
  * first with a wildcard); owned. "." when the pattern starts with one. */
 char *glob_base(const char *pattern);
+
+/* 1 if a wildcard stands in a directory segment (or **): matches may appear
+ * below directories other than the base. */
+int glob_deep(const char *pattern);
 
 typedef void (*glob_cb)(void *ctx, const char *path);
 

@@ -12,6 +12,36 @@
 #include "util/alloc.h"
 #include "util/log.h"
 
+static size_t path_bucket(const char *path)
+{
+    uint32_t h = 2166136261u;
+
+    for (; *path; path++)
+        h = (h ^ (unsigned char)*path) * 16777619u;
+    return h % INPUT_PATH_BUCKETS;
+}
+
+static void index_add(struct daemon *d, struct follower *f)
+{
+    size_t b = path_bucket(f->path);
+
+    f->path_next = d->by_path[b];
+    d->by_path[b] = f;
+    f->indexed = 1;
+}
+
+static void index_del(struct daemon *d, struct follower *f)
+{
+    if (!f->indexed)
+        return;
+    for (struct follower **pp = &d->by_path[path_bucket(f->path)]; *pp; pp = &(*pp)->path_next)
+        if (*pp == f) {
+            *pp = f->path_next;
+            break;
+        }
+    f->indexed = 0;
+}
+
 static void free_follower(struct follower *f)
 {
     follower_close(f);
@@ -27,6 +57,7 @@ static void follower_closed_cb(uv_handle_t *h)
  * forgotten (the inode may come back as another file). */
 static void release(struct input *in, struct follower *f, int forget)
 {
+    index_del(in->d, f);
     if (forget)
         state_drop(&in->d->st, f->dev, f->ino);
     else
@@ -42,7 +73,11 @@ static void release(struct input *in, struct follower *f, int forget)
 
 static void file_event_cb(uv_fs_event_t *h, const char *name, int events, int status);
 
-static uint64_t resume_cb(void *ctx, uint64_t dev, uint64_t ino, uint64_t size)
+/* Where a file starts: its saved offset; from the start when the state knew
+ * another file under its name (rotated while the daemon was not running:
+ * all of it is new); else as start_at says for files there at start, and
+ * from the start for files that appeared since. */
+static uint64_t resume_cb(void *ctx, const char *path, uint64_t dev, uint64_t ino, uint64_t size)
 {
     struct input *in = ctx;
     struct state_entry *e = state_find(&in->d->st, dev, ino);
@@ -51,6 +86,11 @@ static uint64_t resume_cb(void *ctx, uint64_t dev, uint64_t ino, uint64_t size)
         e->seen = 1;
         return e->offset;
     }
+    if (state_find_path(&in->d->st, path, dev, ino) != NULL) {
+        log_info("%s: rotated while wsawatch was not running; reading the new file from its "
+                 "start", path);
+        return 0;
+    }
     return in->initial && !in->cfg->start_beginning ? size : 0;
 }
 
@@ -58,10 +98,15 @@ static uint64_t resume_cb(void *ctx, uint64_t dev, uint64_t ino, uint64_t size)
  * owns its old path) or identity. */
 static int followed(struct daemon *d, const char *path, uint64_t dev, uint64_t ino)
 {
-    for (struct input *in = d->inputs; in != NULL; in = in->next)
+    if (path != NULL) {
+        for (struct follower *f = d->by_path[path_bucket(path)]; f != NULL; f = f->path_next)
+            if (strcmp(f->path, path) == 0)
+                return 1;
+        return 0;
+    }
+    for (struct input *in = d->inputs; in != NULL; in = in->next) /* new files only: rare */
         for (struct follower *f = in->files; f != NULL; f = f->next)
-            if ((path && !f->rotated && strcmp(f->path, path) == 0) ||
-                (!path && f->dev == dev && f->ino == ino))
+            if (f->dev == dev && f->ino == ino)
                 return 1;
     return 0;
 }
@@ -84,12 +129,14 @@ static void add_file(struct input *in, const char *path)
     f->owner = in;
     f->next = in->files;
     in->files = f;
+    index_add(in->d, f);
     log_debug("following %s from offset %llu", path, (unsigned long long)f->read_off);
     if (!in->cfg->poll_only && uv_fs_event_init(in->d->loop, &f->ev) == 0) {
         f->ev.data = f;
         f->watching = 1;
-        if (uv_fs_event_start(&f->ev, file_event_cb, path, 0) != 0)
-            uv_fs_event_stop(&f->ev); /* polling still covers it */
+        f->evented = uv_fs_event_start(&f->ev, file_event_cb, path, 0) == 0;
+        if (!f->evented)
+            uv_fs_event_stop(&f->ev); /* polling covers it */
     }
     if ((rc = follower_read(f, uv_now(in->d->loop), &err)) < 0)
         log_warnx("%s", err.msg);
@@ -132,10 +179,14 @@ static void watch_dirs(struct input *in)
         if (uv_fs_event_init(in->d->loop, h) == 0) {
             h->data = in;
             in->ndirs++;
-            if (uv_fs_event_start(h, dir_event_cb, base, 0) != 0)
+            if (uv_fs_event_start(h, dir_event_cb, base, 0) != 0) {
                 log_debug("%s: no file-system events; polling every %llums", base,
                           (unsigned long long)in->d->cfg.poll_ms);
+                in->rescan_always = 1;
+            }
         }
+        /* events cover only the base directory: deeper matches need the poll */
+        in->rescan_always |= glob_deep(in->cfg->paths[i]);
         xfree(base);
     }
 }
@@ -184,6 +235,7 @@ static int settle(struct input *in, struct follower *f, uint64_t now)
         if (!f->rotated) {
             f->rotated = 1;
             f->rotated_at = now;
+            index_del(in->d, f); /* the name belongs to its successor now */
             log_info("%s: rotated; the renamed file is read until it is quiet for %llums",
                      f->path, (unsigned long long)in->cfg->rotate_wait_ms);
             return 0;
@@ -233,7 +285,18 @@ static void file_event_cb(uv_fs_event_t *h, const char *name, int events, int st
     daemon_flush(in->d);
 }
 
-int input_poll(struct input *in)
+/* A file with working file-system events needs no polling but as a safety
+ * net; a renamed-away one only once its rotate_wait may have passed. */
+static int needs_poll(const struct input *in, const struct follower *f, uint64_t now, int full)
+{
+    uint64_t quiet_since = f->last_data > f->rotated_at ? f->last_data : f->rotated_at;
+
+    if (f->rotated)
+        return now - quiet_since >= in->cfg->rotate_wait_ms || full;
+    return !f->evented || full;
+}
+
+int input_poll(struct input *in, int full)
 {
     uint64_t now = uv_now(in->d->loop);
     struct follower **pp = &in->files;
@@ -242,21 +305,24 @@ int input_poll(struct input *in)
     while (*pp != NULL) {
         struct follower *f = *pp;
         struct ww_err err = {0};
-        int rc = follower_read(f, now, &err);
+        int rc = 0;
 
-        if (rc < 0)
-            log_warnx("%s", err.msg);
-        more |= rc == 1;
-        if (rc != 1 && (rc = settle(in, f, now)) != 0) {
-            *pp = f->next;
-            release(in, f, rc == 1);
-            continue;
+        if (needs_poll(in, f, now, full)) {
+            if ((rc = follower_read(f, now, &err)) < 0)
+                log_warnx("%s", err.msg);
+            more |= rc == 1;
+            if (rc != 1 && (rc = settle(in, f, now)) != 0) {
+                *pp = f->next;
+                release(in, f, rc == 1);
+                continue;
+            }
         }
         if (follower_idle(f, now, in->cfg->idle_flush_ms) < 0)
             log_warnx("%s: output error", f->path);
         pp = &f->next;
     }
-    input_scan(in); /* replaced files come back as new ones, from their start */
+    if (full || in->ndirs == 0 || in->rescan_always)
+        input_scan(in); /* replaced files come back as new ones, from their start */
     return more;
 }
 
@@ -287,6 +353,7 @@ void input_stop(struct input *in)
         matcher_free(in->own);
         xfree(in->own);
     }
+    scanner_free(&in->sc);
     if (in->ndirs == 0) {
         xfree(in->dirs);
         xfree(in);

@@ -10,7 +10,7 @@
 
 #include "util/alloc.h"
 
-#define TABLE_SIZE 16384 /* > METRICS_MAX_SERIES, a power of two */
+#define TABLE_MIN 256 /* slots at first; doubled at half full (a power of two) */
 #define MAX_METRICS 64
 
 struct metric {
@@ -29,6 +29,7 @@ struct series {
 static struct metric metrics[MAX_METRICS];
 static size_t nmetrics;
 static struct series *table;
+static size_t table_size;
 static size_t nseries;
 
 static const struct metric *find_metric(const char *name)
@@ -58,8 +59,27 @@ static uint32_t hash(const char *s)
     return h;
 }
 
-/* The series name{labels}, created unless the table is full (then the
- * metric's overflow series). */
+static void grow(void)
+{
+    struct series *old = table;
+    size_t old_size = table_size;
+
+    table_size = table_size ? table_size * 2 : TABLE_MIN;
+    table = xcalloc(table_size, sizeof(*table));
+    for (size_t i = 0; i < old_size; i++) {
+        uint32_t h;
+        if (old[i].key == NULL)
+            continue;
+        for (h = hash(old[i].key) & (table_size - 1); table[h].key != NULL;
+             h = (h + 1) & (table_size - 1))
+            ;
+        table[h] = old[i];
+    }
+    xfree(old);
+}
+
+/* The series name{labels}, created unless there are METRICS_MAX_SERIES
+ * already (then the metric's overflow series). */
 static struct series *lookup(const char *name, const char *labels)
 {
     const struct metric *m = find_metric(name);
@@ -68,10 +88,10 @@ static struct series *lookup(const char *name, const char *labels)
 
     if (m == NULL)
         return NULL;
-    if (table == NULL)
-        table = xcalloc(TABLE_SIZE, sizeof(*table));
+    if (table == NULL || (nseries + 1) * 2 > table_size)
+        grow();
     snprintf(key, sizeof(key), "%s{%s}", name, labels ? labels : "");
-    for (h = hash(key) & (TABLE_SIZE - 1); table[h].key != NULL; h = (h + 1) & (TABLE_SIZE - 1))
+    for (h = hash(key) & (table_size - 1); table[h].key != NULL; h = (h + 1) & (table_size - 1))
         if (strcmp(table[h].key, key) == 0)
             return &table[h];
     if (nseries >= METRICS_MAX_SERIES) {
@@ -110,8 +130,8 @@ double metrics_get(const char *name, const char *labels)
     if (m == NULL || table == NULL)
         return 0;
     snprintf(key, sizeof(key), "%s{%s}", name, labels ? labels : "");
-    for (uint32_t h = hash(key) & (TABLE_SIZE - 1); table[h].key != NULL;
-         h = (h + 1) & (TABLE_SIZE - 1))
+    for (uint32_t h = hash(key) & (table_size - 1); table[h].key != NULL;
+         h = (h + 1) & (table_size - 1))
         if (strcmp(table[h].key, key) == 0)
             return table[h].value;
     return 0;
@@ -150,7 +170,7 @@ void metrics_each(metrics_cb cb, void *ctx)
     if (table == NULL)
         return;
     v = xcalloc(nseries + 1, sizeof(*v));
-    for (size_t i = 0; i < TABLE_SIZE; i++)
+    for (size_t i = 0; i < table_size; i++)
         if (table[i].key != NULL)
             v[n++] = &table[i];
     qsort(v, n, sizeof(*v), by_key_cb);
@@ -168,10 +188,11 @@ void metrics_each(metrics_cb cb, void *ctx)
 
 void metrics_reset(void)
 {
-    for (size_t i = 0; table != NULL && i < TABLE_SIZE; i++)
+    for (size_t i = 0; table != NULL && i < table_size; i++)
         xfree(table[i].key);
     xfree(table);
     table = NULL;
+    table_size = 0;
     nseries = 0;
     for (size_t i = 0; i < nmetrics; i++)
         xfree(metrics[i].name), xfree(metrics[i].help);

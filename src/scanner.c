@@ -50,12 +50,12 @@ static int handle_line(struct scan_stream *r, const char *p, size_t n, size_t at
         l.len--;
     }
     s->st.truncated += truncated != 0;
-    if (matcher_line(s->m, l.text, l.len, &r->ms) == 0 && r->ms.limit_hits == 0)
+    if (matcher_line(s->m, l.text, l.len, &s->ms) == 0 && s->ms.limit_hits == 0)
         return 0;
-    s->st.matched_lines += r->ms.n > 0;
-    s->st.events += r->ms.n;
-    s->st.limit_lines += r->ms.limit_hits > 0;
-    return s->cb(s->ctx, &l, &r->ms);
+    s->st.matched_lines += s->ms.n > 0;
+    s->st.events += s->ms.n;
+    s->st.limit_lines += s->ms.limit_hits > 0;
+    return s->cb(s->ctx, &l, &s->ms);
 }
 
 /* UTF-8: jump from candidate to candidate. Returns bytes consumed through the
@@ -158,20 +158,35 @@ void scan_stream_init(struct scan_stream *st, struct scanner *s, const char *pat
 
 void scan_stream_free(struct scan_stream *st)
 {
-    xfree(st->buf);
+    xfree(st->hold);
     buf_free(&st->dec);
-    st->buf = NULL;
+    st->hold = st->buf = NULL;
     st->have = st->cap = 0;
+}
+
+void scanner_free(struct scanner *s)
+{
+    xfree(s->scratch);
+    s->scratch = NULL;
+    s->scratch_cap = 0;
 }
 
 char *scan_stream_space(struct scan_stream *st, size_t *n)
 {
+    struct scanner *s = st->s;
     size_t need = st->have + st->chunk;
 
-    if (st->cap < need) {
-        st->cap = need;
-        st->buf = xrealloc(st->buf, st->cap);
+    if (s->scratch_cap < need) {
+        s->scratch = xrealloc(s->scratch, need);
+        s->scratch_cap = need;
     }
+    if (st->hold != NULL) {
+        memcpy(s->scratch, st->hold, st->have);
+        xfree(st->hold);
+        st->hold = NULL;
+    }
+    st->buf = s->scratch;
+    st->cap = s->scratch_cap;
     *n = st->cap - st->have;
     return st->buf + st->have;
 }
@@ -191,6 +206,10 @@ int scan_stream_push(struct scan_stream *st, size_t n, int eof)
 {
     long done;
 
+    if (st->buf == NULL && st->have > 0) { /* called without reading: take the held line */
+        size_t room;
+        (void)scan_stream_space(st, &room);
+    }
     st->have += n;
     st->s->st.bytes += n;
     if (!st->sniffed) {
@@ -203,16 +222,15 @@ int scan_stream_push(struct scan_stream *st, size_t n, int eof)
     done = process(st, st->buf, st->have, st->start, eof);
     if (done < 0)
         return (int)done;
-    memmove(st->buf, st->buf + done, st->have - (size_t)done);
     st->base += (uint64_t)done;
     st->have -= (size_t)done;
     st->start = 0;
-    if (st->have == 0) { /* an idle stream holds no memory */
-        xfree(st->buf);
-        st->buf = NULL;
-        st->cap = 0;
+    /* the partial line moves out of the shared buffer; an idle stream holds no memory */
+    st->hold = st->have > 0 ? xstrndup(st->buf + done, st->have) : NULL;
+    st->buf = NULL;
+    st->cap = 0;
+    if (st->have == 0)
         buf_free(&st->dec);
-    }
     return 0;
 }
 
@@ -251,5 +269,6 @@ int scanner_run(struct scanner *s, const char *path, int fd, struct ww_err *err)
             break;
     }
     scan_stream_free(&st);
+    scanner_free(s);
     return rc;
 }

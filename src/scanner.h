@@ -43,7 +43,13 @@ struct scanner {
     scanner_cb cb;
     void *ctx;
     struct scan_stats st;   /* summed over all streams */
+    struct match_set ms;    /* the line being matched (one at a time) */
+    char *scratch;          /* read buffer shared by the streams, one at a time */
+    size_t scratch_cap;
 };
+
+/* Frees the scanner's shared buffer (the streams must be done with it). */
+void scanner_free(struct scanner *s);
 
 /* One stream of bytes (a file from some offset). */
 struct scan_stream {
@@ -53,12 +59,12 @@ struct scan_stream {
     enum encoding enc;
     int sniffed;       /* the encoding is known */
     uint64_t base;     /* stream offset of buf[0] */
-    char *buf;         /* partial line, then newly read bytes; NULL when idle */
+    char *hold;        /* a partial line kept between reads; NULL when none */
+    char *buf;         /* while reading: the scanner's scratch buffer */
     size_t have, cap;
     size_t start;      /* bytes of buf to pass over (a BOM) */
     int skipping;      /* discarding the rest of an over-long line */
     struct buf dec;    /* decoded line */
-    struct match_set ms;
     size_t chunk;      /* read size */
 };
 
@@ -68,7 +74,8 @@ void scan_stream_init(struct scan_stream *st, struct scanner *s, const char *pat
                       enum encoding enc, uint64_t offset, size_t chunk);
 void scan_stream_free(struct scan_stream *st);
 
-/* Room for at least chunk bytes to read into; *n gets its size. */
+/* Room for at least chunk bytes to read into; *n gets its size. The room is
+ * in the scanner's shared buffer: push before another stream asks for room. */
 char *scan_stream_space(struct scan_stream *st, size_t *n);
 
 /* Takes n bytes just read into the space and processes every complete line;

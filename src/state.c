@@ -23,6 +23,7 @@ void state_init(struct state *s, const char *dir)
     memset(s, 0, sizeof(*s));
     s->dir = xstrdup(dir);
     s->file = xasprintf("%s/offsets.json", dir);
+    s->dirty = 1; /* the first save writes the file, so that it is known to work */
 }
 
 static void clear(struct state *s)
@@ -49,6 +50,15 @@ struct state_entry *state_find(struct state *s, uint64_t dev, uint64_t ino)
     return NULL;
 }
 
+struct state_entry *state_find_path(struct state *s, const char *path, uint64_t dev,
+                                    uint64_t ino)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->v[i].path, path) == 0 && (s->v[i].dev != dev || s->v[i].ino != ino))
+            return &s->v[i];
+    return NULL;
+}
+
 void state_set(struct state *s, uint64_t dev, uint64_t ino, uint64_t offset, const char *path)
 {
     struct state_entry *e = state_find(s, dev, ino);
@@ -62,12 +72,15 @@ void state_set(struct state *s, uint64_t dev, uint64_t ino, uint64_t offset, con
         memset(e, 0, sizeof(*e));
         e->dev = dev;
         e->ino = ino;
+        s->dirty = 1;
     }
+    s->dirty |= e->offset != offset;
     e->offset = offset;
     e->seen = 1;
     if (e->path == NULL || strcmp(e->path, path) != 0) {
         xfree(e->path);
         e->path = xstrdup(path);
+        s->dirty = 1;
     }
 }
 
@@ -164,6 +177,7 @@ void state_drop(struct state *s, uint64_t dev, uint64_t ino)
     if (e != NULL) {
         xfree(e->path);
         *e = s->v[--s->n];
+        s->dirty = 1;
     }
 }
 
@@ -186,6 +200,7 @@ void state_prune(struct state *s)
             s->v[k++] = *e;
         } else {
             xfree(e->path);
+            s->dirty = 1;
         }
     }
     s->n = k;
@@ -220,6 +235,10 @@ int state_save(struct state *s, struct ww_err *err)
     uv_fs_t req;
     int rc;
 
+    if (!s->dirty) {
+        xfree(tmp);
+        return 0;
+    }
     buf_init(&b, STATE_MAX_BYTES);
     rc = buf_printf(&b, "{\"wsawatch_offsets\":1,\"files\":[\n");
     for (size_t i = 0; rc == 0 && i < s->n; i++) {
@@ -242,5 +261,7 @@ int state_save(struct state *s, struct ww_err *err)
     }
     buf_free(&b);
     xfree(tmp);
+    if (rc == 0)
+        s->dirty = 0;
     return rc;
 }

@@ -22,6 +22,7 @@ struct state_entry {
 };
 
 struct state {
+    int dirty;         /* changed since the last save */
     char *dir;
     char *file;        /* dir/offsets.json */
     struct state_entry *v;
@@ -41,6 +42,11 @@ struct state_entry *state_find(struct state *s, uint64_t dev, uint64_t ino);
 /* Sets (adds) the offset of an identity. */
 void state_set(struct state *s, uint64_t dev, uint64_t ino, uint64_t offset, const char *path);
 
+/* The entry last known under path with another identity than (dev, ino): a
+ * file rotated while the daemon was not running. NULL if none. */
+struct state_entry *state_find_path(struct state *s, const char *path, uint64_t dev,
+                                    uint64_t ino);
+
 /* Forgets an identity (a deleted file: its inode may be reused). */
 void state_drop(struct state *s, uint64_t dev, uint64_t ino);
 
@@ -48,7 +54,8 @@ void state_drop(struct state *s, uint64_t dev, uint64_t ino);
  * that identity (rotated away, deleted). */
 void state_prune(struct state *s);
 
-/* Writes the file atomically. */
+/* Writes the file atomically (only when something changed since the last
+ * save). */
 int state_save(struct state *s, struct ww_err *err) WW_MUST_CHECK;
 
 #endif

@@ -44,24 +44,24 @@ struct ex_msg {
 };
 
 struct ex_child {
-    struct ex_child *next;   /* in exec_out.running_list while it runs */
+    struct ex_child *next; /* in exec_out.running_list while it runs */
     struct exec_out *x;
     uv_process_t proc;
-    uv_pipe_t in;            /* the child's stdin */
-    uv_timer_t timer;        /* the timeout */
+    uv_pipe_t in;     /* the child's stdin */
+    uv_timer_t timer; /* the timeout */
     uv_write_t wr;
     struct ex_msg m;
-    int handles;             /* open handles; freed at 0 */
+    int handles; /* open handles; freed at 0 */
     int timed_out, aborted;
 };
 
 struct exec_out {
-    struct output *o;        /* NULL once closed: o may be gone then */
+    struct output *o; /* NULL once closed: o may be gone then */
     uv_loop_t *loop;
-    char *name;              /* copies: the config is freed on reload */
-    char labels[256];        /* output="NAME" */
+    char *name;       /* copies: the config is freed on reload */
+    char labels[256]; /* output="NAME" */
     char **argv;
-    char **env[2];           /* for events, for alerts */
+    char **env[2]; /* for events, for alerts */
     uint64_t timeout_ms;
     long max_running;
     size_t queue;
@@ -69,12 +69,12 @@ struct exec_out {
     size_t head, n;
     struct ex_child *running_list;
     long running;
-    long last_fail;          /* 0: the last run succeeded */
+    long last_fail; /* 0: the last run succeeded */
     int dropping;
-    uint64_t dropped_run;    /* dropped since the queue last ran empty */
+    uint64_t dropped_run; /* dropped since the queue last ran empty */
     int closing, finished;
     uv_timer_t close_timer;
-    int open_handles;        /* the close timer and every child not yet freed */
+    int open_handles; /* the close timer and every child not yet freed */
 };
 
 static void pump(struct exec_out *x);
@@ -164,8 +164,7 @@ static void child_handle_closed_cb(uv_handle_t *h)
 
 static void child_close(struct ex_child *c)
 {
-    uv_handle_t *hs[3] = {(uv_handle_t *)&c->in, (uv_handle_t *)&c->timer,
-                          (uv_handle_t *)&c->proc};
+    uv_handle_t *hs[3] = {(uv_handle_t *)&c->in, (uv_handle_t *)&c->timer, (uv_handle_t *)&c->proc};
 
     for (size_t i = 0; i < 3; i++)
         if (!uv_is_closing(hs[i]))
@@ -321,8 +320,8 @@ static void pump(struct exec_out *x)
 static void finish(struct exec_out *x)
 {
     if (x->running + (long)x->n > 0)
-        log_warnx("output '%s': closing: %ld programs killed, %zu messages not passed on",
-                  x->name, x->running, x->n);
+        log_warnx("output '%s': closing: %ld programs killed, %zu messages not passed on", x->name,
+                  x->running, x->n);
     x->finished = 1;
     for (struct ex_child *c = x->running_list; c != NULL; c = c->next) {
         c->aborted = 1;
@@ -356,6 +355,16 @@ static void close_exec(struct output *o)
 
 /* ---- opening */
 
+static void declare_metrics(void)
+{
+    metrics_declare("wsawatch_output_messages_total", METRIC_COUNTER,
+                    "Messages an output delivered.");
+    metrics_declare("wsawatch_output_failures_total", METRIC_COUNTER,
+                    "Messages an output failed to deliver.");
+    metrics_declare("wsawatch_output_dropped_total", METRIC_COUNTER,
+                    "Messages an output dropped because its queue was full.");
+}
+
 /* The daemon's environment without WSAWATCH_KIND, plus WSAWATCH_KIND=kind. */
 static char **make_env(uv_env_item_t *items, int n, const char *kind)
 {
@@ -369,27 +378,36 @@ static char **make_env(uv_env_item_t *items, int n, const char *kind)
     return env;
 }
 
+/* A copy of a NULL-terminated string array. */
+static char **strv_copy(char *const *v)
+{
+    size_t n = 0;
+    char **out;
+
+    while (v[n] != NULL)
+        n++;
+    out = xcalloc(n + 1, sizeof(*out));
+    for (size_t i = 0; i < n; i++)
+        out[i] = xstrdup(v[i]);
+    return out;
+}
+
 static int open_exec(struct output *o, struct ww_err *err)
 {
     const struct exec_cfg *c = o->cfg->kind_cfg;
     struct exec_out *x = xcalloc(1, sizeof(*x));
     uv_env_item_t *items;
-    size_t argc = 0;
     int n, rc = uv_os_environ(&items, &n);
 
     if (rc != 0) {
         xfree(x);
-        return ww_err_set(err, WW_EIO, "output '%s': cannot read the environment: %s",
-                          o->cfg->name, uv_strerror(rc));
+        return ww_err_set(err, WW_EIO, "output '%s': cannot read the environment: %s", o->cfg->name,
+                          uv_strerror(rc));
     }
     x->env[0] = make_env(items, n, "event");
     x->env[1] = make_env(items, n, "alert");
     uv_os_free_environ(items, n);
-    while (c->argv[argc] != NULL)
-        argc++;
-    x->argv = xcalloc(argc + 1, sizeof(*x->argv));
-    for (size_t i = 0; i < argc; i++)
-        x->argv[i] = xstrdup(c->argv[i]);
+    x->argv = strv_copy(c->argv);
     x->o = o;
     x->loop = o->loop;
     x->name = xstrdup(o->cfg->name);
@@ -401,6 +419,7 @@ static int open_exec(struct output *o, struct ww_err *err)
     uv_timer_init(x->loop, &x->close_timer);
     x->close_timer.data = x;
     x->open_handles = 1;
+    declare_metrics();
     o->priv = x;
     return 0;
 }
@@ -489,8 +508,7 @@ static int parse_command(struct exec_cfg *c, struct ydoc *y, yaml_node_t *v, str
     return 0;
 }
 
-static int parse_count(struct ydoc *y, yaml_node_t *v, const char *key, long *out,
-                       struct diag *d)
+static int parse_count(struct ydoc *y, yaml_node_t *v, const char *key, long *out, struct diag *d)
 {
     long n;
 
@@ -541,5 +559,5 @@ static int parse_exec(struct cfg_output *o, struct ydoc *y, yaml_node_t *node, y
 
 static const struct output_ops ops = {open_exec, write_exec, flush_exec, NULL, close_exec};
 
-const struct output_kind out_exec_kind = {"exec", fields, sizeof(fields) / sizeof(fields[0]),
-                                          parse_exec, free_exec_cfg, &ops};
+const struct output_kind out_exec_kind = {
+    "exec", fields, sizeof(fields) / sizeof(fields[0]), parse_exec, free_exec_cfg, &ops};

@@ -26,10 +26,10 @@
 #include "util/fsutil.h"
 #include "util/log.h"
 
-#define WH_INFLIGHT 4               /* requests at once */
-#define WH_BACKOFF_MAX 300000       /* ms */
-#define WH_CLOSE_GRACE 2000         /* ms given to in-flight requests at close */
-#define WH_TOKEN_MAX 8192           /* bytes of a bearer token file */
+#define WH_INFLIGHT 4         /* requests at once */
+#define WH_BACKOFF_MAX 300000 /* ms */
+#define WH_CLOSE_GRACE 2000   /* ms given to in-flight requests at close */
+#define WH_TOKEN_MAX 8192     /* bytes of a bearer token file */
 #define WH_QUEUE_MAX 1000000
 
 struct webhook_cfg {
@@ -67,33 +67,34 @@ struct wh_sock {
 };
 
 struct webhook {
-    struct output *o;           /* NULL once closed: o may be gone then */
+    struct output *o; /* NULL once closed: o may be gone then */
     uv_loop_t *loop;
-    char *name;                 /* copies: the config is freed on reload */
+    char *name; /* copies: the config is freed on reload */
     char *url;
-    char *where;                /* scheme://host:port for messages: paths may hold secrets */
+    char *where; /* scheme://host:port for messages: paths may hold secrets */
     char *ca_file;
-    char labels[256];           /* output="NAME" */
+    char labels[256]; /* output="NAME" */
     int tls_verify;
     uint64_t timeout_ms, backoff_ms, backoff_cur;
     long retries;
     size_t queue;
     struct curl_slist *headers; /* configured ones, content type, bearer token */
     CURLM *multi;
-    uv_timer_t curl_timer;      /* curl's own timeout */
-    uv_timer_t retry_timer;     /* backoff */
-    uv_timer_t close_timer;     /* the grace at close */
-    struct wh_msg *ring;        /* queue + WH_INFLIGHT slots: a retried message always fits */
+    uv_timer_t curl_timer;  /* curl's own timeout */
+    uv_timer_t retry_timer; /* backoff */
+    uv_timer_t close_timer; /* the grace at close */
+    struct wh_msg *ring;    /* queue + WH_INFLIGHT slots: a retried message always fits */
     size_t cap, head, n;
-    struct wh_req *reqs;        /* in flight */
+    struct wh_req *reqs; /* in flight */
     int inflight;
     struct wh_sock *socks;
     int backing_off;
-    long last_fail;             /* HTTP status or -CURLcode of the last failure; 0: fine */
+    long last_fail; /* HTTP status or -CURLcode of the last failure; 0: fine */
     int gave_up_logged, dropping;
-    uint64_t dropped_run;       /* dropped since the queue last ran empty */
+    uint64_t dropped_run; /* dropped since the queue last ran empty */
     int closing, finished;
-    int open_handles;           /* freed when the last one is closed */
+    size_t lost;      /* messages given up since close() */
+    int open_handles; /* freed when the last one is closed */
 };
 
 static void pump(struct webhook *w);
@@ -138,8 +139,7 @@ static void drop_oldest(struct webhook *w)
     count(w, "wsawatch_output_dropped_total", w->o ? &w->o->st.dropped : NULL);
     w->dropped_run++;
     if (!w->dropping)
-        log_warnx("output '%s': queue full (%zu messages); dropping the oldest", w->name,
-                  w->queue);
+        log_warnx("output '%s': queue full (%zu messages); dropping the oldest", w->name, w->queue);
     w->dropping = 1;
 }
 
@@ -181,6 +181,7 @@ static void delivered(struct webhook *w, struct wh_req *r)
 static void failed(struct webhook *w, struct wh_req *r)
 {
     count(w, "wsawatch_output_failures_total", w->o ? &w->o->st.failed : NULL);
+    w->lost += w->closing;
     xfree(r->m.json);
 }
 
@@ -197,8 +198,7 @@ static void retry_later(struct webhook *w, struct wh_req *r, CURLcode res, long 
     if (w->closing || r->m.tries >= w->retries) {
         note_failure(w, r, res, status, "message given up");
         if (!w->gave_up_logged && !w->closing)
-            log_warnx("output '%s': giving up on messages after %ld retries", w->name,
-                      w->retries);
+            log_warnx("output '%s': giving up on messages after %ld retries", w->name, w->retries);
         w->gave_up_logged = 1;
         failed(w, r);
         return;
@@ -432,10 +432,11 @@ static void finish(struct webhook *w)
 {
     uv_handle_t *timers[3] = {(uv_handle_t *)&w->curl_timer, (uv_handle_t *)&w->retry_timer,
                               (uv_handle_t *)&w->close_timer};
+    size_t lost = w->lost + (size_t)w->inflight + w->n;
 
-    if (w->inflight + w->n > 0)
-        log_warnx("output '%s': closing: %zu messages not delivered to %s", w->name,
-                  (size_t)w->inflight + w->n, w->where);
+    if (lost > 0)
+        log_warnx("output '%s': closing: %zu messages not delivered to %s", w->name, lost,
+                  w->where);
     while (w->reqs != NULL) {
         struct wh_req *r = w->reqs;
         w->reqs = r->next;
@@ -522,8 +523,10 @@ static int bearer_header(const struct webhook_cfg *c, const char *name, char **o
         tok[--len] = '\0';
     if (len == 0 || strpbrk(tok, "\r\n") != NULL) {
         xfree(tok);
-        return ww_err_set(err, WW_ECONFIG, "output '%s': the bearer token is empty or has "
-                          "line breaks", name);
+        return ww_err_set(err, WW_ECONFIG,
+                          "output '%s': the bearer token is empty or has "
+                          "line breaks",
+                          name);
     }
     *out = xasprintf("Authorization: Bearer %s", tok);
     memset(tok, 0, len);
@@ -672,8 +675,18 @@ static const struct yfield fields[] = {
     {"backoff", Y_STR, 0, "first wait before a retry, doubled each time (1s)"},
     {"queue", Y_INT, 0, "messages waiting at most; the oldest are dropped (1000)"},
 };
-enum { F_URL, F_HEADERS, F_TOKEN_FILE, F_TOKEN_ENV, F_TLS, F_CA, F_TIMEOUT, F_RETRIES, F_BACKOFF,
-       F_QUEUE };
+enum {
+    F_URL,
+    F_HEADERS,
+    F_TOKEN_FILE,
+    F_TOKEN_ENV,
+    F_TLS,
+    F_CA,
+    F_TIMEOUT,
+    F_RETRIES,
+    F_BACKOFF,
+    F_QUEUE
+};
 
 static int parse_url(struct webhook_cfg *c, struct ydoc *y, yaml_node_t *v, struct diag *d)
 {
@@ -705,8 +718,7 @@ static int parse_headers(struct webhook_cfg *c, struct ydoc *y, yaml_node_t *v, 
 
         if (val->type != YAML_SCALAR_NODE || *name == '\0' || strpbrk(name, ": \t\r\n") ||
             strpbrk(value, "\r\n")) {
-            ydoc_error(y, k, d, "'headers': '%s' is not a header name with a one-line value",
-                       name);
+            ydoc_error(y, k, d, "'headers': '%s' is not a header name with a one-line value", name);
             errors++;
             continue;
         }
@@ -717,8 +729,7 @@ static int parse_headers(struct webhook_cfg *c, struct ydoc *y, yaml_node_t *v, 
     return errors;
 }
 
-static int parse_ms(struct ydoc *y, yaml_node_t *v, const char *key, uint64_t *ms,
-                    struct diag *d)
+static int parse_ms(struct ydoc *y, yaml_node_t *v, const char *key, uint64_t *ms, struct diag *d)
 {
     if (v == NULL)
         return 0;
@@ -802,5 +813,5 @@ static int parse_webhook(struct cfg_output *o, struct ydoc *y, yaml_node_t *node
 static const struct output_ops ops = {open_webhook, write_webhook, flush_webhook, NULL,
                                       close_webhook};
 
-const struct output_kind out_webhook_kind = {"webhook", fields, sizeof(fields) / sizeof(fields[0]),
-                                             parse_webhook, free_webhook_cfg, &ops};
+const struct output_kind out_webhook_kind = {
+    "webhook", fields, sizeof(fields) / sizeof(fields[0]), parse_webhook, free_webhook_cfg, &ops};

@@ -42,7 +42,8 @@ static int got_cb(void *ctx, const struct line_ref *l, const struct match_set *m
 static struct scan_stats scan(const void *data, size_t len, size_t max_line, struct got *g)
 {
     char *path = tu_temp_file("scan", data, len);
-    struct scanner sc = {&tu_matcher, max_line, ENC_AUTO, got_cb, g, {0}};
+    struct scanner sc = {.m = &tu_matcher, .max_line = max_line, .encoding = ENC_AUTO, .cb = got_cb,
+                         .ctx = g};
     struct ww_err err = {0};
     uv_fs_t req;
     int fd = uv_fs_open(NULL, &req, path, O_RDONLY, 0, NULL);
