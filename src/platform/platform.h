@@ -11,8 +11,9 @@
 #include <stddef.h>
 
 /* Prepares the process for the program: standard streams in binary mode and
- * UTF-8 on the console, and on Windows *argv replaced by the command line in
- * UTF-8. Call first in main(). */
+ * UTF-8 on the console, SIGPIPE ignored (a write to a closed pipe is an error,
+ * not the end), and on Windows *argv replaced by the command line in UTF-8.
+ * Call first in main(). */
 void platform_init(int *argc, char ***argv);
 
 /* The default state directory (owned): /var/lib/wsawatch on POSIX,

@@ -7,6 +7,7 @@
 #include "platform/platform.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -21,6 +22,9 @@ void platform_init(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
+    /* A program of the exec output that exits without reading its stdin, or a
+     * closed stdout, must give an error, not end the daemon. */
+    signal(SIGPIPE, SIG_IGN);
 }
 
 char *platform_default_state_dir(void)
