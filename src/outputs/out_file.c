@@ -14,6 +14,7 @@
 #include "util/buf.h"
 
 #define FILE_BUF_MAX (64u << 20)
+#define FILE_WRITE_AT (256u << 10) /* write out when this much is waiting */
 
 struct file_out {
     int fd;
@@ -56,12 +57,18 @@ static int open_file(struct output *o, struct ww_err *err)
     return rc;
 }
 
+static int flush_file(struct output *o, int durable, struct ww_err *err);
+
 static int write_file(struct output *o, const struct out_msg *m)
 {
     struct file_out *f = o->priv;
+    struct ww_err err = {0};
     int rc = buf_append(&f->pending, m->json, m->len);
 
-    return rc ? rc : buf_putc(&f->pending, '\n');
+    rc = rc ? rc : buf_putc(&f->pending, '\n');
+    if (rc == 0 && f->pending.len >= FILE_WRITE_AT)
+        rc = flush_file(o, 0, &err); /* a burst must not pile up in memory */
+    return rc;
 }
 
 static int flush_file(struct output *o, int durable, struct ww_err *err)

@@ -204,6 +204,7 @@ static void retry_later(struct webhook *w, struct wh_req *r, CURLcode res, long 
         return;
     }
     note_failure(w, r, res, status, "retrying with backoff");
+    count(w, "wsawatch_output_retries_total", NULL);
     r->m.tries++;
     q_push_front(w, r->m);
     if (!w->backing_off) {
@@ -595,6 +596,9 @@ static void declare_metrics(void)
 {
     metrics_declare("wsawatch_output_messages_total", METRIC_COUNTER,
                     "Messages an output delivered.");
+    metrics_declare("wsawatch_output_retries_total", METRIC_COUNTER,
+                    "Deliveries that failed and were tried again (5xx, 429, timeouts, no "
+                    "connection).");
     metrics_declare("wsawatch_output_failures_total", METRIC_COUNTER,
                     "Messages an output failed to deliver.");
     metrics_declare("wsawatch_output_dropped_total", METRIC_COUNTER,
