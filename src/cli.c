@@ -34,7 +34,7 @@ int cli_rules_load(struct cli_rules *c, int verbose)
     int errors;
 
     diag_init(&d);
-    errors = rulefiles_load_all(&c->table, &c->rules, NULL, !c->no_builtin, c->paths, c->npaths, &d);
+    errors = rulefiles_load_all(&c->table, &c->rules, NULL, !c->no_builtin, c->paths, c->npaths, 0, &d);
     for (size_t i = 0; i < d.n; i++)
         if (verbose || d.v[i].level == DIAG_ERROR)
             fprintf(stderr, "wsawatch: %s: %s\n",

@@ -86,7 +86,7 @@ int cmd_check(int argc, char **argv)
         errors += load_config(file, &cfg, &cr, &d);
     }
     errors += rulefiles_load_all(&cr.table, &cr.rules, &alerts, !cr.no_builtin, cr.paths,
-                                 cr.npaths, &d);
+                                 cr.npaths, 1, &d);
     errors += check_rule_ids(&cfg, &cr.rules, &d);
     errors += check_alerts(&alerts, &cfg, &cr.table, &d);
     if (errors == 0)

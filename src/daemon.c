@@ -45,7 +45,7 @@ static struct engine *engine_load(const struct config *c, struct diag *dg)
 {
     struct engine *e = xcalloc(1, sizeof(*e));
     char **names = xcalloc(c->noutputs + 1, sizeof(char *));
-    int errors = rulefiles_load_all(&e->table, &e->rules, &e->alerts, 1, c->rules, c->nrules, dg);
+    int errors = rulefiles_load_all(&e->table, &e->rules, &e->alerts, 1, c->rules, c->nrules, 1, dg);
 
     alert_set_take(&e->alerts, c->alerts);
     for (size_t i = 0; i < c->noutputs; i++)
@@ -109,7 +109,7 @@ static void send_all(struct daemon *d, unsigned take, char *const *names, size_t
 static void on_alert(void *ctx, const struct alert_rule *r, const char *json, size_t len,
                           enum msg_severity sev, const char *summary)
 {
-    struct out_msg msg = {MSG_ALERT, json, len, sev, summary};
+    struct out_msg msg = {MSG_ALERT, json, len, sev, summary, NULL};
 
     log_info("alert %s: %s", r->id, summary);
     send_all(ctx, TAKE_ALERTS, r->outputs, r->noutputs, &msg);
@@ -160,12 +160,15 @@ int daemon_line_cb(void *ctx, const struct line_ref *l, const struct match_set *
     }
     event_now(ts);
     for (size_t i = 0; i < ms->n; i++) {
-        struct out_msg msg = {MSG_EVENT, NULL, 0, SEV_NOTICE, NULL};
+        struct out_msg msg = {MSG_EVENT, NULL, 0, SEV_NOTICE, NULL, NULL};
         char summary[256];
 
         buf_reset(&d->ev);
-        if (event_json(&d->ev, ts, l, &ms->v[i], &x) != 0)
+        buf_reset(&d->text);
+        if (event_json(&d->ev, ts, l, &ms->v[i], &x) != 0 ||
+            event_text(&d->text, l, &ms->v[i], 0) != 0)
             continue; /* cannot happen below DAEMON_EVENT_MAX: lines are capped */
+        msg.text = d->text.p;
         snprintf(summary, sizeof(summary), "%s (%ld) %s in %s", ms->v[i].code->symbol,
                  ms->v[i].code->code, ms->v[i].code->title ? ms->v[i].code->title : "",
                  l->path);
@@ -252,6 +255,16 @@ static void declare_metrics(void)
     metrics_declare("wsawatch_lines_match_limit_total", METRIC_COUNTER,
                     "Lines on which a pattern hit the PCRE2 match limit.");
     metrics_declare("wsawatch_files_followed", METRIC_GAUGE, "Files followed now.");
+}
+
+static int input_poll_all_once(struct daemon *d)
+{
+    int more = 0;
+
+    for (struct input *in = d->inputs; in != NULL; in = in->next)
+        more |= input_poll(in, 1);
+    daemon_flush(d);
+    return more;
 }
 
 static void more_cb(uv_idle_t *h)
@@ -528,6 +541,21 @@ static void start_loop(struct daemon *d)
     }
 }
 
+/* --once: everything was read by the first scan (more turns if a file was
+ * larger than one turn reads); take the last lines without newline, send the
+ * backlog summaries, and stop. */
+static void finish_once(struct daemon *d)
+{
+    while (input_poll_all_once(d))
+        ;
+    for (struct input *in = d->inputs; in != NULL; in = in->next)
+        for (struct follower *f = in->files; f != NULL; f = f->next)
+            (void)scan_stream_push(&f->st, 0, 1);
+    alerts_tick(&d->alerts, wall_ms()); /* ends the backlog's first tick */
+    alerts_tick(&d->alerts, wall_ms()); /* and sends its summaries */
+    stop_all(d);
+}
+
 static size_t count_files(struct daemon *d)
 {
     size_t n = 0;
@@ -538,7 +566,7 @@ static size_t count_files(struct daemon *d)
     return n;
 }
 
-int daemon_run(const char *config_path)
+int daemon_run(const char *config_path, int once)
 {
     struct daemon d;
     size_t host_len;
@@ -558,6 +586,7 @@ int daemon_run(const char *config_path)
     if (uv_os_gethostname(d.host, &host_len) != 0)
         strcpy(d.host, "unknown");
     buf_init(&d.ev, DAEMON_EVENT_MAX);
+    buf_init(&d.text, DAEMON_EVENT_MAX);
     uv_idle_init(d.loop, &d.more);
     d.more.data = &d;
     declare_metrics();
@@ -569,7 +598,11 @@ int daemon_run(const char *config_path)
     start_loop(&d);
     log_info("ready: %zu inputs, %zu files, %zu outputs, %zu rules", d.cfg.ninputs,
              count_files(&d), d.nouts, d.eng->rules.n);
-    platform_notify("READY=1");
+    if (once) {
+        finish_once(&d);
+    } else {
+        platform_notify("READY=1");
+    }
     uv_run(d.loop, UV_RUN_DEFAULT);
     running = NULL;
     state_free(&d.st);
@@ -578,6 +611,7 @@ int daemon_run(const char *config_path)
     engine_free(d.eng);
     config_free(&d.cfg);
     buf_free(&d.ev);
+    buf_free(&d.text);
     uv_loop_close(d.loop);
     log_info("stopped");
     return d.exit_code;

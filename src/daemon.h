@@ -6,9 +6,11 @@
 #ifndef WW_DAEMON_H
 #define WW_DAEMON_H
 
-/* Runs until stopped. config_path NULL: the built-in default. Returns the
- * process exit status (0 after a clean stop, 2 when it could not start). */
-int daemon_run(const char *config_path);
+/* Runs until stopped; with once, reads every input to its end, sends what
+ * that gives (events, alerts, backlog summaries), commits and returns.
+ * config_path NULL: the built-in default. Returns the process exit status (0
+ * after a clean stop, 2 when it could not start). */
+int daemon_run(const char *config_path, int once);
 
 /* Asks a running daemon to stop (from a service control handler). */
 void daemon_request_stop(void);

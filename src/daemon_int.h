@@ -55,6 +55,7 @@ struct daemon {
     uv_signal_t sigs[3];
     char host[256];
     struct buf ev;               /* one event's JSON */
+    struct buf text;             /* and its text for terminals */
     struct alert_engine alerts;
     struct follower **by_path;   /* followed files by path (not the renamed-away ones) */
     int more_pending;

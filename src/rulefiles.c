@@ -9,6 +9,8 @@
 #include "util/alloc.h"
 #include "util/fsutil.h"
 
+#include <uv.h>
+
 #define RULE_FILE_MAX (16u << 20)
 
 enum { K_CODES, K_RULES, K_ALERTS, K_COUNT };
@@ -71,12 +73,17 @@ static int is_yaml_name(const char *name)
 }
 
 int rulefiles_load_path(struct table *t, struct ruleset *rs, struct alert_set *as, const char *path,
-                        struct diag *d)
+                        int missing_ok, struct diag *d)
 {
     struct ww_err err = {0};
     char **names;
     int dir = fs_is_dir(path, &err), n, errors = 0;
 
+    if (dir < 0 && missing_ok && strstr(err.msg, uv_strerror(UV_ENOENT)) != NULL) {
+        /* a local rules directory may be created later: reload picks it up */
+        diag_add(d, DIAG_WARNING, NULL, 0, 0, "%s (no rules loaded from it)", err.msg);
+        return 0;
+    }
     if (dir < 0) {
         diag_add(d, DIAG_ERROR, NULL, 0, 0, "%s", err.msg);
         return 1;
@@ -101,7 +108,8 @@ int rulefiles_load_path(struct table *t, struct ruleset *rs, struct alert_set *a
 }
 
 int rulefiles_load_all(struct table *t, struct ruleset *rs, struct alert_set *as,
-                       int builtin_patterns, char *const *paths, size_t npaths, struct diag *d)
+                       int builtin_patterns, char *const *paths, size_t npaths, int missing_ok,
+                       struct diag *d)
 {
     int errors = 0;
 
@@ -115,7 +123,7 @@ int rulefiles_load_all(struct table *t, struct ruleset *rs, struct alert_set *as
         xfree(name);
     }
     for (size_t i = 0; i < npaths; i++)
-        errors += rulefiles_load_path(t, rs, as, paths[i], d);
+        errors += rulefiles_load_path(t, rs, as, paths[i], missing_ok, d);
     table_finish(t);
     errors += ruleset_compile(rs, t, d);
     return errors;

@@ -28,14 +28,17 @@ int rulefiles_load_buffer(struct table *t, struct ruleset *rs, struct alert_set 
                           const char *name, const char *data, size_t len, struct diag *d);
 
 /* Loads a file, or every *.yaml / *.yml file of a directory in name order. An
- * unreadable path is an error naming the path and the system's reason. */
+ * unreadable path is an error naming the path and the system's reason; with
+ * missing_ok, a path that does not exist is only a warning (a configured local
+ * rules directory may be created later and picked up by a reload). */
 int rulefiles_load_path(struct table *t, struct ruleset *rs, struct alert_set *as, const char *path,
-                        struct diag *d);
+                        int missing_ok, struct diag *d);
 
 /* Built-in rules (only the code table when builtin_patterns is 0), then each
  * path, then table_finish and ruleset_compile. Returns the number of errors;
  * the table and ruleset are usable when 0. */
 int rulefiles_load_all(struct table *t, struct ruleset *rs, struct alert_set *as,
-                       int builtin_patterns, char *const *paths, size_t npaths, struct diag *d);
+                       int builtin_patterns, char *const *paths, size_t npaths, int missing_ok,
+                       struct diag *d);
 
 #endif

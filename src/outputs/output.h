@@ -35,6 +35,7 @@ struct out_msg {
     size_t len;
     enum msg_severity severity;
     const char *summary;     /* one line for people: "7 WSAECONNRESET in 60 s from ..." */
+    const char *text;        /* for a terminal: an event as `scan` shows it, or NULL */
 };
 
 struct output;

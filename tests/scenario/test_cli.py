@@ -160,6 +160,25 @@ class Scan(unittest.TestCase):
             self.assertEqual(e["winsock"]["symbol"], "WSAECONNABORTED")
 
 
+class QuickStart(unittest.TestCase):
+    def test_run_once_on_the_demo_config(self):
+        """The README's first command: the daemon on the bundled samples."""
+        import shutil
+        shutil.rmtree("build/demo-state", ignore_errors=True)
+        code, out, err = run("run", "--once", "--config", "config/demo.yaml")
+        self.assertEqual(code, 0, err)
+        text = out.decode()
+        self.assertIn("WSAECONNRESET (10054) Connection reset by peer.", text)
+        self.assertIn("| 2024/05/02 14:00:01 [error] 10916#8776", text)
+        # old lines are a backlog: one summary, no storm of stale alerts
+        alerts = [l for l in text.splitlines() if l.startswith("ALERT ")]
+        self.assertEqual(len(alerts), 1, alerts)
+        self.assertIn("backlog:", alerts[0])
+        # a second run resumes from the saved offsets: nothing new
+        code, out, err = run("run", "--once", "--config", "config/demo.yaml")
+        self.assertEqual((code, out), (0, b""), err)
+
+
 class Check(unittest.TestCase):
     def test_builtin_ok(self):
         code, out, err = run("check")

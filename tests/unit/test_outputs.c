@@ -53,7 +53,7 @@ static void open_one(const char *yaml, struct config *c, uv_loop_t *loop, struct
 
 static void write_n(struct output *o, int n)
 {
-    struct out_msg m = {MSG_EVENT, msg_json, sizeof(msg_json) - 1, SEV_NOTICE, "x"};
+    struct out_msg m = {MSG_EVENT, msg_json, sizeof(msg_json) - 1, SEV_NOTICE, "x", NULL};
 
     for (int i = 0; i < n; i++)
         ck_assert_int_eq(output_write(o, &m), 0);

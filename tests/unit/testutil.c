@@ -38,7 +38,7 @@ void tu_load_builtin(struct table *t, struct ruleset *rs)
     table_init(t);
     ruleset_init(rs);
     diag_init(&d);
-    errors = rulefiles_load_all(t, rs, NULL, 1, NULL, 0, &d);
+    errors = rulefiles_load_all(t, rs, NULL, 1, NULL, 0, 0, &d);
     if (errors != 0)
         diag_print(&d, stderr);
     ck_assert_int_eq(errors, 0);
