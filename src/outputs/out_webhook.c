@@ -696,7 +696,7 @@ static int parse_url(struct webhook_cfg *c, struct ydoc *y, yaml_node_t *v, stru
 {
     CURLU *u = curl_url();
     char *scheme = NULL;
-    CURLUcode uc = curl_url_set(u, CURLUPART_URL, ydoc_str(v), 0);
+    CURLUcode uc = curl_url_set(u, CURLUPART_URL, ydoc_str(v), CURLU_NON_SUPPORT_SCHEME);
     int bad = 0;
 
     if (uc != CURLUE_OK)
