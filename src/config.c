@@ -13,6 +13,7 @@
 #include "outputs/output.h"
 #include "platform/platform.h"
 #include "scanner.h"
+#include "timestamp.h"
 #include "util/alloc.h"
 #include "util/fsutil.h"
 #include "util/buf.h"
@@ -53,7 +54,8 @@ static const struct yfield input_fields[I_COUNT] = {
     [I_ROTATE] = {"rotate_wait", Y_STR, 0, "how long a renamed file is still read (5s)"},
     [I_WATCH] = {"watch", Y_STR, 0, "auto or poll"},
     [I_RULES] = {"rules", Y_STRLIST, 0, "only these rule ids"},
-    [I_TIMESTAMP] = {"timestamp", Y_STR, 0, "auto (the lines' own times) or arrival"},
+    [I_TIMESTAMP] = {"timestamp", Y_STR, 0,
+                     "auto (the lines' own times), arrival, or a pattern with named groups"},
 };
 
 enum { O_NAME, O_TYPE, O_TAKE, O_COUNT };
@@ -132,7 +134,7 @@ void config_free(struct config *c)
         struct cfg_input *in = &c->inputs[i];
         strv_free(in->paths, in->npaths), strv_free(in->exclude, in->nexclude);
         strv_free(in->tags, in->ntags), strv_free(in->rules, in->nrules);
-        xfree(in->key);
+        xfree(in->key), xfree(in->ts_pattern);
     }
     xfree(c->inputs);
     for (size_t i = 0; i < c->noutputs; i++) {
@@ -174,6 +176,25 @@ static int get_choice(struct ydoc *y, yaml_node_t *n, const char *key, const cha
     return 1;
 }
 
+/* auto, arrival, or a pattern (checked by compiling it here). */
+static int get_timestamp(struct ydoc *y, yaml_node_t *n, struct cfg_input *in, struct diag *d)
+{
+    char err[300];
+    void *re;
+
+    if (n == NULL || strcmp(ydoc_str(n), "auto") == 0)
+        return 0;
+    if (strcmp(ydoc_str(n), "arrival") == 0)
+        return in->arrival_time = 1, 0;
+    if ((re = timestamp_pattern_compile(ydoc_str(n), err, sizeof(err))) == NULL) {
+        ydoc_error(y, n, d, "%s", err);
+        return 1;
+    }
+    timestamp_pattern_free(re);
+    in->ts_pattern = xstrdup(ydoc_str(n));
+    return 0;
+}
+
 /* One text that changes whenever anything of the input does. */
 static char *input_key(const struct cfg_input *in)
 {
@@ -190,9 +211,10 @@ static char *input_key(const struct cfg_input *in)
             rc |= buf_printf(&b, "%s\x1f", lists[l][i]);
         rc |= buf_putc(&b, '\x1e');
     }
-    rc |= buf_printf(&b, "%d %d %zu %llu %llu %d %d", in->start_beginning, (int)in->encoding,
+    rc |= buf_printf(&b, "%d %d %zu %llu %llu %d %d %s", in->start_beginning, (int)in->encoding,
                      in->max_line, (unsigned long long)in->idle_flush_ms,
-                     (unsigned long long)in->rotate_wait_ms, in->poll_only, in->arrival_time);
+                     (unsigned long long)in->rotate_wait_ms, in->poll_only, in->arrival_time,
+                     in->ts_pattern ? in->ts_pattern : "");
     key = xstrdup(buf_str(&b)); /* rc: only a 1 MiB cap, then the key is just longer-lived */
     (void)rc;
     buf_free(&b);
@@ -203,7 +225,6 @@ static int load_input(struct cfg_input *in, struct ydoc *y, yaml_node_t *node, s
 {
     static const char *const start[] = {"end", "beginning", NULL};
     static const char *const watch[] = {"auto", "poll", NULL};
-    static const char *const times[] = {"auto", "arrival", NULL};
     yaml_node_t *f[I_COUNT];
     int errors = ydoc_map(y, node, input_fields, I_COUNT, f, d);
     uint64_t size;
@@ -222,7 +243,7 @@ static int load_input(struct cfg_input *in, struct ydoc *y, yaml_node_t *node, s
     }
     errors += get_choice(y, f[I_START], "start_at", start, &in->start_beginning, d);
     errors += get_choice(y, f[I_WATCH], "watch", watch, &in->poll_only, d);
-    errors += get_choice(y, f[I_TIMESTAMP], "timestamp", times, &in->arrival_time, d);
+    errors += get_timestamp(y, f[I_TIMESTAMP], in, d);
     errors += get_duration(y, f[I_IDLE], &in->idle_flush_ms, d);
     errors += get_duration(y, f[I_ROTATE], &in->rotate_wait_ms, d);
     if (f[I_ENCODING] != NULL && decoder_parse(ydoc_str(f[I_ENCODING]), &in->encoding) != 0) {

@@ -30,6 +30,7 @@ struct cfg_input {
     uint64_t idle_flush_ms;
     uint64_t rotate_wait_ms; /* a renamed file is followed this long after its last write */
     int arrival_time;      /* timestamp: arrival (do not read the lines' own times) */
+    char *ts_pattern;      /* timestamp: a PCRE2 pattern for the lines' times, or NULL */
     int poll_only;         /* watch: poll */
     char **rules;          /* rule ids, or none for all */
     size_t nrules;

@@ -150,7 +150,8 @@ int daemon_line_cb(void *ctx, const struct line_ref *l, const struct match_set *
     struct input *in = f->owner;
     struct event_extra x = {in->cfg->tags, in->cfg->ntags, d->host};
     int64_t t = 0;
-    int stamped = !in->cfg->arrival_time && timestamp_parse(l->text, l->len, &t);
+    int stamped = in->ts_re != NULL ? timestamp_pattern_parse(in->ts_re, l->text, l->len, &t)
+                  : !in->cfg->arrival_time && timestamp_parse(l->text, l->len, &t);
     char ts[32];
 
     if (ms->limit_hits > 0) {
@@ -365,6 +366,10 @@ static void start_one(struct daemon *d, const struct cfg_input *cfg)
 
     in->cfg = cfg;
     input_set_matcher(in, input_matcher(d, in));
+    if (cfg->ts_pattern != NULL) {
+        char err[300];
+        in->ts_re = timestamp_pattern_compile(cfg->ts_pattern, err, sizeof(err));
+    }
     in->next = d->inputs;
     d->inputs = in;
     if (input_start(d, in, cfg, &err) != 0)

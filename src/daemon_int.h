@@ -33,6 +33,7 @@ struct input {
     struct scanner sc;           /* matcher, limits, callback */
     struct matcher *own;         /* when the input selects rules */
     struct scan_stats reported;  /* counters already added to the metrics */
+    void *ts_re;                 /* the configured timestamp pattern, compiled */
     struct follower *files;
     uv_fs_event_t *dirs;         /* base directories watched for new files */
     size_t ndirs;

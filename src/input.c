@@ -9,6 +9,7 @@
 
 #include "daemon_int.h"
 #include "glob.h"
+#include "timestamp.h"
 #include "util/alloc.h"
 #include "util/log.h"
 
@@ -354,6 +355,7 @@ void input_stop(struct input *in)
         xfree(in->own);
     }
     scanner_free(&in->sc);
+    timestamp_pattern_free(in->ts_re);
     if (in->ndirs == 0) {
         xfree(in->dirs);
         xfree(in);

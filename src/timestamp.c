@@ -4,6 +4,8 @@
  */
 #include "timestamp.h"
 
+#include "pcre2.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -193,4 +195,76 @@ void timestamp_format(int64_t ms, char out[32])
              (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), (int)(ms - secs * 1000));
     memcpy(out, tmp, 31);
     out[31] = '\0';
+}
+
+static const char *const part_names[] = {"year", "month", "day", "hour", "minute", "second"};
+
+void *timestamp_pattern_compile(const char *pattern, char *err, size_t errlen)
+{
+    PCRE2_SIZE off;
+    int code;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, 0, &code, &off,
+                                   NULL);
+    char msg[256];
+
+    if (re == NULL) {
+        pcre2_get_error_message(code, (PCRE2_UCHAR *)msg, sizeof(msg));
+        snprintf(err, errlen, "timestamp pattern error at offset %zu: %s", (size_t)off, msg);
+        return NULL;
+    }
+    for (size_t i = 0; i < 6; i++) {
+        if (pcre2_substring_number_from_name(re, (PCRE2_SPTR)part_names[i]) < 0) {
+            snprintf(err, errlen, "timestamp pattern has no group named '%s'", part_names[i]);
+            pcre2_code_free(re);
+            return NULL;
+        }
+    }
+    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+    return re;
+}
+
+static int group_int(pcre2_match_data *md, void *re, const char *line, const char *name,
+                     int *out)
+{
+    int n = pcre2_substring_number_from_name(re, (PCRE2_SPTR)name);
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+
+    if (n < 0 || ov[2 * n] == PCRE2_UNSET)
+        return 0;
+    return digits(line + ov[2 * n], line + ov[2 * n + 1], (int)(ov[2 * n + 1] - ov[2 * n]), out);
+}
+
+int timestamp_pattern_parse(void *re, const char *line, size_t n, int64_t *ms)
+{
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+    struct tm_parts t;
+    int *parts[6], ok = md != NULL, tz;
+
+    memset(&t, 0, sizeof(t));
+    parts[0] = &t.y, parts[1] = &t.mo, parts[2] = &t.d;
+    parts[3] = &t.h, parts[4] = &t.mi, parts[5] = &t.s;
+    ok = ok && pcre2_match(re, (PCRE2_SPTR)line, n, 0, 0, md, NULL) > 0;
+    for (size_t i = 0; ok && i < 6; i++)
+        ok = group_int(md, re, line, part_names[i], parts[i]);
+    if (ok) {
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        int f = pcre2_substring_number_from_name(re, (PCRE2_SPTR)"fraction");
+        if (f >= 0 && ov[2 * f] != PCRE2_UNSET) {
+            char frac[4] = "000";
+            for (size_t k = 0; k < 3 && ov[2 * f] + k < ov[2 * f + 1]; k++)
+                frac[k] = line[ov[2 * f] + k];
+            (void)digits(frac, frac + 3, 3, &t.ms);
+        }
+        tz = pcre2_substring_number_from_name(re, (PCRE2_SPTR)"tz");
+        if (tz >= 0 && ov[2 * tz] != PCRE2_UNSET)
+            parse_zone(line + ov[2 * tz], line + ov[2 * tz + 1], &t);
+        ok = (*ms = to_ms(&t)) >= 0;
+    }
+    pcre2_match_data_free(md);
+    return ok;
+}
+
+void timestamp_pattern_free(void *re)
+{
+    pcre2_code_free(re);
 }

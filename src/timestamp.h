@@ -21,6 +21,15 @@
  * line; returns 1 when one was found, 0 otherwise. */
 int timestamp_parse(const char *line, size_t n, int64_t *ms);
 
+/* A configured layout: a PCRE2 pattern with the named groups year, month,
+ * day, hour, minute, second and, optionally, fraction (digits) and tz (Z,
+ * +hh:mm or +hhmm; without it the time is local). Returns the compiled
+ * pattern, or NULL with a message naming the pattern offset in err. */
+void *timestamp_pattern_compile(const char *pattern, char *err, size_t errlen);
+/* Like timestamp_parse with a compiled pattern. */
+int timestamp_pattern_parse(void *re, const char *line, size_t n, int64_t *ms);
+void timestamp_pattern_free(void *re);
+
 /* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
 int64_t timestamp_days(int64_t y, unsigned m, unsigned d);
 

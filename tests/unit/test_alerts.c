@@ -240,6 +240,29 @@ START_TEST(test_timestamps)
 }
 END_TEST
 
+START_TEST(test_timestamp_pattern)
+{
+    char err[300];
+    const char *line = "app 24.11.2026 20:30:01.5 UTC+00:00 x";
+    void *re = timestamp_pattern_compile("(?<day>\\d\\d)\\.(?<month>\\d\\d)\\.(?<year>\\d{4}) "
+                                         "(?<hour>\\d\\d):(?<minute>\\d\\d):(?<second>\\d\\d)"
+                                         "\\.(?<fraction>\\d+) UTC(?<tz>[+-]\\d\\d:\\d\\d)",
+                                         err, sizeof(err));
+    int64_t ms;
+
+    ck_assert_msg(re != NULL, "%s", err);
+    ck_assert(timestamp_pattern_parse(re, line, strlen(line), &ms));
+    ck_assert_int_eq(ms, 1795552201500LL);
+    ck_assert(!timestamp_pattern_parse(re, "no time here", 12, &ms));
+    timestamp_pattern_free(re);
+    ck_assert_ptr_null(timestamp_pattern_compile("(?<year>\\d{4})", err, sizeof(err)));
+    ck_assert_str_eq(err, "timestamp pattern has no group named 'month'");
+    ck_assert_ptr_null(timestamp_pattern_compile("(?<year>\\d{4}", err, sizeof(err)));
+    ck_assert_msg(strstr(err, "timestamp pattern error at offset 13: missing closing parenthesis") != NULL,
+                  "%s", err);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("alerts");
@@ -255,6 +278,7 @@ int main(void)
     tcase_add_test(tc, test_backlog_summarised_once);
     tcase_add_test(tc, test_group_cap_overflow);
     tcase_add_test(tc, test_timestamps);
+    tcase_add_test(tc, test_timestamp_pattern);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
