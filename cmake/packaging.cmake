@@ -59,6 +59,10 @@ else()
 endif()
 
 install(FILES ${CMAKE_SOURCE_DIR}/rules/README.md DESTINATION share/doc/wsawatch/rules)
+# The shipped rules, as the binary embeds them: a reference for writing local
+# rules in /etc/wsawatch/rules.d (the binary does not read these copies).
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/rules/ DESTINATION share/wsawatch/rules
+        FILES_MATCHING PATTERN "*.yaml")
 install(FILES ${CMAKE_SOURCE_DIR}/README.md DESTINATION share/doc/wsawatch)
 # Debian wants the licence as /usr/share/doc/<package>/copyright.
 foreach(_ww_lic LICENSE LICENSE.md LICENSE.txt COPYING)
