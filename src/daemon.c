@@ -19,6 +19,15 @@
 #define DAEMON_EVENT_MAX (16u << 20)
 
 static struct daemon *running;
+static uv_mutex_t requests_lock; /* guards pending and running's wake handle */
+static uv_once_t requests_once = UV_ONCE_INIT;
+static int pending;              /* REQ_* asked from another thread */
+enum { REQ_STOP = 1, REQ_RELOAD = 2 };
+
+static void requests_init(void)
+{
+    uv_mutex_init(&requests_lock);
+}
 
 static void print_diag(const struct diag *dg, enum log_level level)
 {
@@ -471,6 +480,9 @@ static void reload(struct daemon *d)
 
 static void stop_all(struct daemon *d)
 {
+    if (d->stopping)
+        return; /* a second signal or request while stopping */
+    d->stopping = 1;
     platform_notify("STOPPING=1");
     log_info("stopping");
     daemon_flush(d);
@@ -491,6 +503,10 @@ static void stop_all(struct daemon *d)
     uv_close((uv_handle_t *)&d->more, NULL);
     for (size_t i = 0; i < 3; i++)
         uv_close((uv_handle_t *)&d->sigs[i], NULL);
+    uv_mutex_lock(&requests_lock);
+    running = NULL; /* no more wake-ups for a handle being closed */
+    uv_mutex_unlock(&requests_lock);
+    uv_close((uv_handle_t *)&d->wake, NULL);
 }
 
 static void signal_cb(uv_signal_t *h, int signum)
@@ -498,16 +514,46 @@ static void signal_cb(uv_signal_t *h, int signum)
     struct daemon *d = h->data;
 
     if (signum == SIGHUP) {
-        reload(d);
+        if (!d->stopping)
+            reload(d);
         return;
     }
     stop_all(d);
 }
 
+static void request(int what)
+{
+    uv_once(&requests_once, requests_init);
+    uv_mutex_lock(&requests_lock);
+    pending |= what;
+    if (running != NULL)
+        uv_async_send(&running->wake);
+    uv_mutex_unlock(&requests_lock);
+}
+
 void daemon_request_stop(void)
 {
-    if (running != NULL)
-        stop_all(running);
+    request(REQ_STOP);
+}
+
+void daemon_request_reload(void)
+{
+    request(REQ_RELOAD);
+}
+
+static void wake_cb(uv_async_t *h)
+{
+    struct daemon *d = h->data;
+    int what;
+
+    uv_mutex_lock(&requests_lock);
+    what = pending;
+    pending = 0;
+    uv_mutex_unlock(&requests_lock);
+    if (what & REQ_STOP)
+        stop_all(d);
+    else if ((what & REQ_RELOAD) && !d->stopping)
+        reload(d);
 }
 
 static int prepare_state(struct daemon *d)
@@ -597,7 +643,14 @@ int daemon_run(const char *config_path, int once)
     declare_metrics();
     alerts_init(&d.alerts, &d.eng->alerts, on_alert, &d);
     d.by_path = xcalloc(INPUT_PATH_BUCKETS, sizeof(*d.by_path));
+    uv_once(&requests_once, requests_init);
+    uv_async_init(d.loop, &d.wake, wake_cb);
+    d.wake.data = &d;
+    uv_mutex_lock(&requests_lock);
     running = &d;
+    if (pending) /* asked before the loop ran */
+        uv_async_send(&d.wake);
+    uv_mutex_unlock(&requests_lock);
     start_inputs(&d);
     daemon_flush(&d);
     start_loop(&d);
@@ -609,7 +662,6 @@ int daemon_run(const char *config_path, int once)
         platform_notify("READY=1");
     }
     uv_run(d.loop, UV_RUN_DEFAULT);
-    running = NULL;
     state_free(&d.st);
     alerts_free(&d.alerts);
     xfree(d.by_path);

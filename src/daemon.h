@@ -12,7 +12,10 @@
  * after a clean stop, 2 when it could not start). */
 int daemon_run(const char *config_path, int once);
 
-/* Asks a running daemon to stop (from a service control handler). */
+/* Ask a running daemon to stop or to reload its configuration. Safe from any
+ * thread (a service control handler, a signal handler): the request is
+ * carried out in the loop. No-ops when no daemon runs. */
 void daemon_request_stop(void);
+void daemon_request_reload(void);
 
 #endif

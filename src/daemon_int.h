@@ -54,12 +54,14 @@ struct daemon {
     uv_timer_t poll, commit;
     uv_idle_t more;              /* files with more to read than one turn takes */
     uv_signal_t sigs[3];
+    uv_async_t wake;             /* requests from other threads (see daemon_request_*) */
     char host[256];
     struct buf ev;               /* one event's JSON */
     struct buf text;             /* and its text for terminals */
     struct alert_engine alerts;
     struct follower **by_path;   /* followed files by path (not the renamed-away ones) */
     int more_pending;
+    int stopping;
     unsigned polls;              /* poll ticks so far */
     int exit_code;
 };
