@@ -11,7 +11,7 @@ import time
 import unittest
 
 import wwtest
-from wwtest import RESET_LINE, Daemon, TempDir, append, daemon_config, require_run, run
+from wwtest import RESET_LINE, setup_logs, Daemon, TempDir, append, daemon_config, require_run, run
 
 RECORDER = r'''#!%(python)s
 import json, os, sys, time
@@ -40,14 +40,6 @@ def records(out):
             return [json.loads(l) for l in f if l.strip()]
     except FileNotFoundError:
         return []
-
-
-def setup_logs(d):
-    logs = os.path.join(d, "logs")
-    os.makedirs(logs)
-    path = os.path.join(logs, "api.log")
-    append(path, "")
-    return path
 
 
 def execout(command, **keys):

@@ -14,16 +14,8 @@ import unittest
 
 import wwnet
 import wwtest
-from wwtest import (RESET_LINE, Daemon, TempDir, append, daemon_config, file_events, require_run,
+from wwtest import (RESET_LINE, setup_logs, Daemon, TempDir, append, daemon_config, file_events, require_run,
                     run)
-
-
-def setup_logs(d):
-    logs = os.path.join(d, "logs")
-    os.makedirs(logs)
-    path = os.path.join(logs, "api.log")
-    append(path, "")
-    return path
 
 
 def hook(url, **keys):

@@ -111,6 +111,15 @@ def daemon_config(d, inputs, outputs=None, name="wsawatch.yaml", **top):
     return path
 
 
+def setup_logs(d):
+    """Makes d/logs/api.log, empty; returns its path."""
+    logs = os.path.join(d, "logs")
+    os.makedirs(logs)
+    path = os.path.join(logs, "api.log")
+    append(path, "")
+    return path
+
+
 def append(path, data, mode="ab"):
     """Appends bytes (or str, as UTF-8) in one write; returns the offset it started at."""
     if isinstance(data, str):
