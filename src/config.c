@@ -66,45 +66,43 @@ static const struct yfield output_fields[O_COUNT] = {
 };
 #define OUTPUT_FIELDS_MAX 32
 
-int config_parse_duration(const char *s, uint64_t *ms)
+struct unit {
+    const char *name;
+    uint64_t mult;
+};
+
+/* A decimal number followed by one of the units (exactly). */
+static int parse_units(const char *s, const struct unit *units, size_t n, uint64_t *out)
 {
-    static const struct {
-        const char *unit;
-        uint64_t ms;
-    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
     char *end;
     unsigned long long v = strtoull(s, &end, 10);
 
     if (end == s || *s == '-')
         return WW_EINVAL;
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        if (strcmp(end, units[i].unit) == 0) {
-            *ms = (uint64_t)v * units[i].ms;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(end, units[i].name) == 0) {
+            *out = (uint64_t)v * units[i].mult;
             return 0;
         }
     }
     return WW_EINVAL;
 }
 
+int config_parse_duration(const char *s, uint64_t *ms)
+{
+    static const struct unit units[] = {
+        {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
+
+    return parse_units(s, units, sizeof(units) / sizeof(units[0]), ms);
+}
+
 int config_parse_size(const char *s, uint64_t *bytes)
 {
-    static const struct {
-        const char *unit;
-        unsigned shift;
-    } units[] = {{"", 0},     {"B", 0},  {"KiB", 10}, {"K", 10}, {"k", 10},
-                 {"MiB", 20}, {"M", 20}, {"GiB", 30}, {"G", 30}};
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
+    static const struct unit units[] = {{"", 1},        {"B", 1},        {"KiB", 1u << 10},
+                                        {"K", 1u << 10}, {"k", 1u << 10}, {"MiB", 1u << 20},
+                                        {"M", 1u << 20}, {"GiB", 1u << 30}, {"G", 1u << 30}};
 
-    if (end == s || *s == '-')
-        return WW_EINVAL;
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        if (strcmp(end, units[i].unit) == 0) {
-            *bytes = (uint64_t)v << units[i].shift;
-            return 0;
-        }
-    }
-    return WW_EINVAL;
+    return parse_units(s, units, sizeof(units) / sizeof(units[0]), bytes);
 }
 
 static void strv_free(char **v, size_t n)
