@@ -81,6 +81,8 @@ static int parse_units(const char *s, const struct unit *units, size_t n, uint64
         return WW_EINVAL;
     for (size_t i = 0; i < n; i++) {
         if (strcmp(end, units[i].name) == 0) {
+            if (v > UINT64_MAX / units[i].mult)
+                return WW_EINVAL; /* would wrap around to something small */
             *out = (uint64_t)v * units[i].mult;
             return 0;
         }

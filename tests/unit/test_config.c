@@ -45,6 +45,7 @@ START_TEST(test_durations_and_sizes)
     ck_assert_int_eq(config_parse_size("2MiB", &v), 0);
     ck_assert_uint_eq(v, 2u << 20);
     ck_assert_int_eq(config_parse_size("12 bananas", &v), WW_EINVAL);
+    ck_assert_int_eq(config_parse_size("17179869184GiB", &v), WW_EINVAL); /* 2^64: no wrap */
 }
 END_TEST
 
