@@ -19,6 +19,7 @@ void cli_rules_init(struct cli_rules *c, size_t max_paths)
     ruleset_init(&c->rules);
     c->paths = xcalloc(max_paths + 1, sizeof(char *));
     c->npaths = 0;
+    c->no_builtin = 0;
 }
 
 void cli_rules_free(struct cli_rules *c)

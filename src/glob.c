@@ -148,6 +148,7 @@ int glob_deep(const char *pattern)
 }
 
 struct walk {
+    char sep;       /* joins names: \ where the pattern is written with it */
     const char *pattern;
     glob_cb cb;
     void *ctx;
@@ -170,7 +171,7 @@ static void walk(struct walk *w, const char *dir, int depth)
     while (!w->over && uv_fs_scandir_next(&req, &ent) != UV_EOF) {
         char *path = strcmp(dir, "/") == 0   ? xasprintf("/%s", ent.name)
                      : strcmp(dir, ".") == 0 ? xstrdup(ent.name)
-                                             : xasprintf("%s/%s", dir, ent.name);
+                                             : xasprintf("%s%c%s", dir, w->sep, ent.name);
         uv_fs_t st;
         int is_dir = ent.type == UV_DIRENT_DIR, is_file = ent.type == UV_DIRENT_FILE;
 
@@ -197,7 +198,7 @@ static void walk(struct walk *w, const char *dir, int depth)
 
 int glob_expand(const char *pattern, glob_cb cb, void *ctx, struct ww_err *err)
 {
-    struct walk w = {pattern, cb, ctx, 0, 0, 0};
+    struct walk w = {'/', pattern, cb, ctx, 0, 0, 0};
     char *base = glob_base(pattern);
     uv_fs_t st;
 
@@ -205,6 +206,8 @@ int glob_expand(const char *pattern, glob_cb cb, void *ctx, struct ww_err *err)
         w.max_depth += is_sep(*q);
     if (strstr(pattern, "**") != NULL)
         w.max_depth = GLOB_MAX_DEPTH;
+    if (HAVE_BACKSLASH_PATHS && strchr(pattern, '\\') != NULL)
+        w.sep = '\\';
 
     if (!has_wild(pattern, strlen(pattern))) {
         if (uv_fs_stat(NULL, &st, pattern, NULL) == 0 &&
