@@ -50,5 +50,6 @@ int cmd_scan(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_service(int argc, char **argv);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "platform/platform.h"
 #include "util/utf.h"
 
 static const struct {
@@ -78,12 +79,6 @@ size_t decoder_find_nl(enum encoding e, const char *p, size_t n, size_t pos)
     return n;
 }
 
-/* Windows-1252 0x80-0x9F; the rest of the upper half is Latin-1. */
-static const uint16_t cp1252[32] = {
-    0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD, 0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178};
-
 static int put_cp(struct buf *out, uint32_t cp)
 {
     char tmp[4];
@@ -122,12 +117,7 @@ int decoder_line(enum encoding e, const char *s, size_t n, struct buf *out)
     switch (e) {
     case ENC_UTF16LE:
     case ENC_UTF16BE: rc = utf16_line(e == ENC_UTF16BE, p, n, out); break;
-    case ENC_ANSI:
-        for (size_t i = 0; rc == 0 && i < n; i++)
-            rc = p[i] < 0x80   ? buf_putc(out, (char)p[i])
-                 : p[i] < 0xA0 ? put_cp(out, cp1252[p[i] - 0x80])
-                               : put_cp(out, p[i]);
-        break;
+    case ENC_ANSI: rc = platform_ansi_to_utf8(s, n, out); break; /* the system's code page */
     default: rc = buf_append(out, s, n); break;
     }
     if (rc == 0 && out->len > start && out->p[out->len - 1] == '\r')

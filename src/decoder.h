@@ -3,7 +3,8 @@
  * UTF-16 without one), finding line ends in the raw bytes, and turning a raw
  * line into UTF-8. UTF-8 lines pass through as they are (invalid bytes are
  * replaced only when written out, so offsets stay true); UTF-16 and the ANSI
- * code page (Windows-1252) are converted. It knows nothing of patterns.
+ * code page (the system's on Windows, Windows-1252 elsewhere: see
+ * platform_ansi_to_utf8) are converted. It knows nothing of patterns.
  */
 #ifndef WW_DECODER_H
 #define WW_DECODER_H

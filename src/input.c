@@ -128,6 +128,7 @@ static void add_file(struct input *in, const char *path)
         return;
     }
     f->owner = in;
+    f->caught_up = !in->initial; /* a file that appeared since the start holds only new lines */
     f->next = in->files;
     in->files = f;
     index_add(in->d, f);

@@ -23,7 +23,12 @@ static const char usage[] =
     "                               examples (exit 0 or 2)\n"
     "  run [--config F] [--once]    the daemon, in the foreground: follows the configured\n"
     "                               logs; SIGHUP reloads, SIGTERM stops; --once reads\n"
-    "                               every input to its end and exits\n"
+    "                               every input to its end and exits; started by the\n"
+    "                               Windows service manager, it runs as the service\n"
+    "  service install [--config F] | service uninstall\n"
+    "                               Windows: register the wsawatch service (delayed\n"
+    "                               automatic start, restart on failure, least-privilege\n"
+    "                               account, Event Log source) or remove it\n"
     "\n"
     "  --rules P adds a rule file or directory (a rule with a built-in id replaces it);\n"
     "  --no-builtin-rules keeps the built-in code table but none of the built-in patterns.\n"
@@ -50,6 +55,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 1, argv + 1);
     if (strcmp(argv[1], "run") == 0)
         return cmd_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "service") == 0)
+        return cmd_service(argc - 1, argv + 1);
     fprintf(stderr, "wsawatch: unknown command '%s'\n\n%s", argv[1], usage);
     return EXIT_TROUBLE;
 }

@@ -14,6 +14,7 @@ static const struct output_kind *const kinds[] = {
     &out_exec_kind,
     &out_syslog_kind,
     &out_metrics_kind,
+    &out_eventlog_kind,
 };
 
 const struct output_kind *output_kind_find(const char *type)

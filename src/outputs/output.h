@@ -99,5 +99,6 @@ extern const struct output_kind out_webhook_kind;
 extern const struct output_kind out_exec_kind;
 extern const struct output_kind out_syslog_kind;
 extern const struct output_kind out_metrics_kind;
+extern const struct output_kind out_eventlog_kind;
 
 #endif

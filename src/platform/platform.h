@@ -10,6 +10,10 @@
 
 #include <stddef.h>
 
+#include "util/err.h"
+
+struct buf;
+
 /* Prepares the process for the program: standard streams in binary mode and
  * UTF-8 on the console, SIGPIPE ignored (a write to a closed pipe is an error,
  * not the end), and on Windows *argv replaced by the command line in UTF-8.
@@ -22,10 +26,44 @@ char *platform_default_state_dir(void);
 
 /* Tells the service manager how the daemon is doing: "READY=1",
  * "RELOADING=1", "STOPPING=1" (systemd's notify protocol over $NOTIFY_SOCKET
- * on POSIX, a no-op without it). */
+ * on POSIX, a no-op without it; on Windows, under the service control
+ * manager, READY=1 reports SERVICE_RUNNING and STOPPING=1 SERVICE_STOP_PENDING,
+ * and nothing in console mode). */
 void platform_notify(const char *state);
 
-/* The system log: syslog on POSIX. level: 0 error, 1 warning, 2 info, 3 debug. */
+/* Runs run(ctx) as the platform's service and returns its exit status. POSIX:
+ * just run(ctx) (systemd needs nothing more). Windows: hands the process to
+ * the service control dispatcher; run(ctx) then runs in the service thread,
+ * stop() is called on STOP and SHUTDOWN, reload() on PARAMCHANGE (both from
+ * another thread). Started from a console rather than by the SCM, it returns
+ * run(ctx) directly. */
+int platform_run_service(int (*run)(void *ctx), void (*stop)(void), void (*reload)(void),
+                         void *ctx);
+
+/* 1 while running under the Windows service control manager (standard error
+ * goes nowhere there), else 0. */
+int platform_is_service(void);
+
+/* `wsawatch service install|uninstall` (Windows only). Install registers the
+ * service `wsawatch` to run this executable with `run --config CONFIG`
+ * (CONFIG made absolute; NULL: %ProgramData%\wsawatch\wsawatch.yaml, which
+ * must exist), delayed automatic start, restart on failure, a least-privilege
+ * account with modify rights on %ProgramData%\wsawatch, and the Event Log
+ * source; run again, it updates the existing service. Uninstall stops and
+ * deletes the service and unregisters the event source; configuration and
+ * state stay. Return 0, or a negative code with err naming the step and the
+ * system's reason (on POSIX: WW_EINVAL, the systemd unit is the way there). */
+int platform_service_install(const char *config_path, struct ww_err *err) WW_MUST_CHECK;
+int platform_service_uninstall(struct ww_err *err) WW_MUST_CHECK;
+
+/* Appends the n bytes at p, text in the ANSI code page, to out in UTF-8: the
+ * system's code page on Windows (GetACP), Windows-1252 elsewhere. Returns 0
+ * or WW_ELIMIT (out is then as it was). */
+int platform_ansi_to_utf8(const char *p, size_t n, struct buf *out) WW_MUST_CHECK;
+
+/* The system log: syslog on POSIX; on Windows the Application event log,
+ * source wsawatch, event IDs 3000-3002 (debug goes in as information). level:
+ * 0 error, 1 warning, 2 info, 3 debug. */
 void platform_syslog_open(void);
 void platform_syslog(int level, const char *msg);
 
@@ -40,5 +78,44 @@ const char *platform_syslog_local_path(void);
 int platform_syslog_local_open(const char *path);
 int platform_syslog_local_send(int fd, const void *msg, size_t len);
 void platform_syslog_local_close(int fd);
+
+/* The Windows Event Log (Application log). Everywhere else these return
+ * WW_ENOTSUP with err saying the Event Log exists only on Windows.
+ *
+ * platform_eventlog_register makes source a registered event source: under
+ * HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application\<source>,
+ * EventMessageFile is the full path of the running executable (which carries
+ * the message table, IDs in messages.mc) and TypesSupported is 7. It needs
+ * administrator rights; run it from `service install`. The key is created or
+ * updated: registering twice is fine. platform_eventlog_unregister deletes
+ * that key; a source that is not registered is not an error. Both return 0 or
+ * WW_EIO (err holds the system's reason) or WW_EINVAL (a bad name). */
+int platform_eventlog_register(const char *source, struct ww_err *err) WW_MUST_CHECK;
+int platform_eventlog_unregister(const char *source, struct ww_err *err) WW_MUST_CHECK;
+
+/* The event IDs of the message table (src/platform/win32/messages.mc). */
+enum platform_event_id {
+    PLATFORM_EVENT_WINSOCK = 1000,          /* an event: a Winsock error in a log */
+    PLATFORM_EVENT_ALERT_FIRING = 2000,
+    PLATFORM_EVENT_ALERT_RESOLVED = 2001,
+    PLATFORM_EVENT_ALERT_BACKLOG = 2002,    /* the summary of a backlog read late */
+    PLATFORM_EVENT_DAEMON_ERROR = 3000,     /* the daemon's own log messages */
+    PLATFORM_EVENT_DAEMON_WARNING = 3001,
+    PLATFORM_EVENT_DAEMON_INFO = 3002,
+};
+
+/* Opens source for reporting (RegisterEventSource; it works without
+ * registration too, but then Event Viewer cannot show the text). *handle
+ * is the caller's until platform_eventlog_close; NULL on error. */
+int platform_eventlog_open(const char *source, void **handle, struct ww_err *err) WW_MUST_CHECK;
+
+/* Writes one event: type 0 information, 1 warning, 2 error; event_id one of
+ * the IDs in messages.mc; strings the n UTF-8 insertion strings (%1, %2, ...),
+ * each cut to the 31839 characters the Event Log takes. No raw data. Returns
+ * 0, WW_EINVAL or WW_EIO. */
+int platform_eventlog_report(void *handle, int type, unsigned event_id,
+                             const char *const *strings, size_t n, struct ww_err *err)
+    WW_MUST_CHECK;
+void platform_eventlog_close(void *handle);
 
 #endif

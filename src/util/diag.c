@@ -22,6 +22,7 @@ const char *ww_strerror(int code)
     case WW_EINVAL: return "invalid value";
     case WW_ELIMIT: return "limit reached";
     case WW_EMATCH: return "match limit reached";
+    case WW_ENOTSUP: return "not supported on this system";
     }
     return "unknown error";
 }

@@ -23,6 +23,7 @@ enum ww_code {
     WW_EINVAL = -6,  /* bad argument or value */
     WW_ELIMIT = -7,  /* a hard cap was reached */
     WW_EMATCH = -8,  /* PCRE2 match or depth limit hit */
+    WW_ENOTSUP = -9, /* not available on this operating system */
 };
 
 struct ww_err {

@@ -14,6 +14,7 @@
 static enum log_level current = LOG_LEVEL_INFO;
 static FILE *sink;     /* NULL: stderr */
 static int use_system; /* the platform's log */
+static int system_open; /* platform_syslog_open was called */
 
 void log_set_level(enum log_level level)
 {
@@ -29,8 +30,6 @@ void log_configure(enum log_level level, const char *target, const char *path)
         fclose(sink);
     sink = NULL;
     use_system = strcmp(target, "system") == 0;
-    if (use_system)
-        platform_syslog_open();
     if (strcmp(target, "file") == 0 && path != NULL) {
         if ((f = fopen(path, "a")) == NULL)
             log_warn("log file %s", path);
@@ -54,7 +53,10 @@ static void vlog(enum log_level level, const char *tag, const char *reason, cons
         n = strlen(msg);
         snprintf(msg + n, sizeof(msg) - n, ": %s", reason);
     }
-    if (use_system) {
+    /* Under the Windows service manager standard error goes nowhere. */
+    if (use_system || (sink == NULL && platform_is_service())) {
+        if (!system_open)
+            platform_syslog_open(), system_open = 1;
         platform_syslog((int)level, msg);
         return;
     }

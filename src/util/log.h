@@ -14,7 +14,9 @@ void log_set_level(enum log_level level);
 
 /* Sends messages at level and above to target: "stderr", "file" (appended to
  * path) or "system" (syslog on POSIX; the platform's log). A file that cannot
- * be opened leaves stderr in place, with a warning there. */
+ * be opened leaves stderr in place, with a warning there. Running as a
+ * Windows service (platform_is_service), what would go to stderr goes to the
+ * platform's log: stderr goes nowhere there. */
 void log_configure(enum log_level level, const char *target, const char *path);
 void log_error(const char *fmt, ...) WW_PRINTF(1, 2);
 void log_warn(const char *fmt, ...) WW_PRINTF(1, 2);

@@ -2,7 +2,8 @@
  * The asynchronous output kinds (webhook, exec) on a private loop: their keys
  * and defaults, the bounded queue's drop accounting, and that close() lets the
  * loop end with every handle closed, within the short grace, whatever was
- * still queued or in flight. The end-to-end behaviour against real receivers
+ * still queued or in flight; the eventlog kind's keys, and that it works
+ * where there is an Event Log and says why not elsewhere. The end-to-end behaviour against real receivers
  * and programs is in tests/scenario/test_output_{webhook,exec}.py.
  */
 #include <signal.h>
@@ -146,6 +147,55 @@ START_TEST(test_keys_and_errors)
 }
 END_TEST
 
+/* The eventlog kind parses everywhere; it opens and writes where the Event
+ * Log exists (Windows, Wine: ReportEvent succeeds) and fails to open, saying
+ * why, elsewhere. The records' texts are checked by tests/windows/eventlog_test.sh. */
+START_TEST(test_eventlog)
+{
+    static const char firing[] = "{\"event\":{\"kind\":\"alert\"},\"alert\":{\"state\":\"firing\"}}";
+    static const char backlog[] = "{\"event\":{\"kind\":\"alert\"},\"alert\":{\"state\":\"backlog\"}}";
+    struct out_msg msgs[] = {
+        {MSG_EVENT, msg_json, sizeof(msg_json) - 1, SEV_NOTICE, "WSAECONNRESET (10054)", NULL},
+        {MSG_ALERT, firing, sizeof(firing) - 1, SEV_WARNING, "6 WSAECONNRESET in 60 s", NULL},
+        {MSG_ALERT, backlog, sizeof(backlog) - 1, SEV_INFO, "backlog: 6 WSAECONNRESET", NULL},
+    };
+    struct config c;
+    struct diag d;
+    struct ww_err err = {0};
+    struct output o;
+    int rc;
+
+    diag_init(&d);
+    ck_assert_int_eq(load("outputs:\n"
+                          "  - {name: a, type: eventlog}\n"
+                          "  - {name: b, type: eventlog, source: 'a\\b'}\n",
+                          &c, &d),
+                     1);
+    ck_assert(tu_diag_has(&d, ":3:39: source 'a\\b' is not an event source name"));
+    ck_assert_int_eq(tu_diag_has(&d, "only available on Windows"), !HAVE_EVENTLOG);
+    config_free(&c);
+    diag_free(&d);
+
+    diag_init(&d);
+    ck_assert_int_eq(load("outputs:\n  - {name: a, type: eventlog, source: wsawatch-test}\n", &c, &d),
+                     0);
+    rc = output_open(&o, &c.outputs[0], NULL, &err);
+    if (HAVE_EVENTLOG) {
+        ck_assert_msg(rc == 0, "%s", err.msg);
+        for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++)
+            ck_assert_int_eq(output_write(&o, &msgs[i]), 0);
+        ck_assert_int_eq(output_flush(&o, 1, &err), 0);
+        output_close(&o);
+    } else {
+        ck_assert_int_eq(rc, WW_ENOTSUP);
+        ck_assert_str_eq(err.msg, "output 'a': eventlog: the Windows Event Log is only available "
+                                  "on Windows; use syslog");
+    }
+    config_free(&c);
+    diag_free(&d);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("outputs");
@@ -159,6 +209,7 @@ int main(void)
     tcase_add_test(tc, test_webhook_queue_drops_oldest);
     tcase_add_test(tc, test_exec_runs_and_loop_ends);
     tcase_add_test(tc, test_keys_and_errors);
+    tcase_add_test(tc, test_eventlog);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

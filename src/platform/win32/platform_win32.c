@@ -1,7 +1,8 @@
 /*
  * Windows side of platform.h: binary standard streams (no CRLF translation of
  * JSON lines), UTF-8 console output, and UTF-8 argv from the wide command line.
- * There is no local syslog daemon: the syslog output sends over the network.
+ * There is no local syslog daemon: the syslog output sends over the network;
+ * the daemon's own log goes to the Event Log (eventlog_win32.c).
  */
 #include "platform/platform.h"
 
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <windows.h>
 #include <shellapi.h>
+#include <shlobj.h>
 
 void platform_init(int *argc, char ***argv)
 {
@@ -43,31 +45,31 @@ void platform_init(int *argc, char ***argv)
     *argv = out; /* lives as long as the process */
 }
 
+/* The known folder, not %ProgramData%: a service's environment may differ
+ * from the installer's (Wine gives services C:\users\Public), and both must
+ * name the same directory. */
 char *platform_default_state_dir(void)
 {
     const char *pd = getenv("ProgramData");
-    size_t n = strlen(pd ? pd : "C:\\ProgramData") + sizeof("\\wsawatch");
-    char *p = malloc(n);
+    wchar_t *known = NULL;
+    char dir[MAX_PATH * 3] = "";
+    size_t n;
+    char *p;
 
-    if (p == NULL)
+    /* FOLDERID_ProgramData, here to need no libuuid */
+    static const GUID programdata = {
+        0x62AB5D82, 0xFDC1, 0x4DC3, {0xA9, 0xDD, 0x07, 0x0D, 0x1D, 0x49, 0x5D, 0x97}};
+
+    if (SHGetKnownFolderPath(&programdata, 0, NULL, &known) == S_OK)
+        WideCharToMultiByte(CP_UTF8, 0, known, -1, dir, (int)sizeof(dir), NULL, NULL);
+    CoTaskMemFree(known);
+    if (dir[0] == '\0')
+        snprintf(dir, sizeof(dir), "%s", pd ? pd : "C:\\ProgramData");
+    n = strlen(dir) + sizeof("\\wsawatch");
+    if ((p = malloc(n)) == NULL)
         abort();
-    snprintf(p, n, "%s\\wsawatch", pd ? pd : "C:\\ProgramData");
+    snprintf(p, n, "%s\\wsawatch", dir);
     return p;
-}
-
-void platform_notify(const char *state)
-{
-    (void)state; /* the service status is reported by the service entry point */
-}
-
-void platform_syslog_open(void)
-{
-}
-
-void platform_syslog(int level, const char *msg)
-{
-    (void)level;
-    OutputDebugStringA(msg);
 }
 
 const char *platform_syslog_local_path(void)
