@@ -66,35 +66,6 @@ void alert_set_free(struct alert_set *as)
     memset(as, 0, sizeof(*as));
 }
 
-static int get_ms(struct ydoc *y, yaml_node_t *n, int64_t *out, struct diag *d)
-{
-    uint64_t ms;
-
-    if (n == NULL)
-        return 0;
-    if (config_parse_duration(ydoc_str(n), &ms) != 0 || ms == 0) {
-        ydoc_error(y, n, d, "bad duration '%s' (500ms, 60s, 10m)", ydoc_str(n));
-        return 1;
-    }
-    *out = (int64_t)ms;
-    return 0;
-}
-
-static int get_count(struct ydoc *y, yaml_node_t *n, const char *key, long max, size_t *out,
-                     struct diag *d)
-{
-    long v;
-
-    if (n == NULL)
-        return 0;
-    if (ydoc_long(n, &v) != 0 || v < 1 || v > max) {
-        ydoc_error(y, n, d, "'%s' must be a number from 1 to %ld", key, max);
-        return 1;
-    }
-    *out = (size_t)v;
-    return 0;
-}
-
 static int get_severity(struct ydoc *y, yaml_node_t *n, enum msg_severity *out, struct diag *d)
 {
     static const struct {
@@ -116,7 +87,8 @@ static int get_severity(struct ydoc *y, yaml_node_t *n, enum msg_severity *out, 
 static int load_modes(struct alert_rule *r, struct ydoc *y, yaml_node_t **f, struct diag *d)
 {
     int errors = 0;
-    size_t threshold = (size_t)r->threshold;
+    long threshold = (long)r->threshold, samples = (long)r->samples, groups = (long)r->max_groups;
+    uint64_t window = (uint64_t)r->window_ms, cooldown = (uint64_t)r->cooldown_ms;
 
     if (f[A_ENABLED] && ydoc_bool(f[A_ENABLED], &r->enabled) != 0)
         errors++;
@@ -130,12 +102,17 @@ static int load_modes(struct alert_rule *r, struct ydoc *y, yaml_node_t **f, str
             errors++;
         }
     }
-    errors += get_count(y, f[A_THRESHOLD], "threshold", ALERT_THRESHOLD_MAX, &threshold, d);
-    r->threshold = threshold;
-    errors += get_count(y, f[A_SAMPLES], "samples", ALERT_SAMPLES_MAX, &r->samples, d);
-    errors += get_count(y, f[A_MAXGROUPS], "max_groups", 1000000, &r->max_groups, d);
-    errors += get_ms(y, f[A_WINDOW], &r->window_ms, d);
-    errors += get_ms(y, f[A_COOLDOWN], &r->cooldown_ms, d);
+    errors += config_get_count(y, f[A_THRESHOLD], "threshold", 1, ALERT_THRESHOLD_MAX, &threshold,
+                               d);
+    errors += config_get_count(y, f[A_SAMPLES], "samples", 1, ALERT_SAMPLES_MAX, &samples, d);
+    errors += config_get_count(y, f[A_MAXGROUPS], "max_groups", 1, 1000000, &groups, d);
+    errors += config_get_duration(y, f[A_WINDOW], "window", 1, &window, d);
+    errors += config_get_duration(y, f[A_COOLDOWN], "cooldown", 1, &cooldown, d);
+    r->threshold = (uint64_t)threshold;
+    r->samples = (size_t)samples;
+    r->max_groups = (size_t)groups;
+    r->window_ms = (int64_t)window;
+    r->cooldown_ms = (int64_t)cooldown;
     return errors + get_severity(y, f[A_SEVERITY], &r->severity, d);
 }
 

@@ -150,14 +150,35 @@ void config_free(struct config *c)
     memset(c, 0, sizeof(*c));
 }
 
-static int get_duration(struct ydoc *y, yaml_node_t *n, uint64_t *ms, struct diag *d)
+int config_get_duration(struct ydoc *y, yaml_node_t *n, const char *key, uint64_t min_ms,
+                        uint64_t *ms, struct diag *d)
 {
+    uint64_t v;
+
     if (n == NULL)
         return 0;
-    if (config_parse_duration(ydoc_str(n), ms) == 0)
+    if (config_parse_duration(ydoc_str(n), &v) == 0 && v >= min_ms) {
+        *ms = v;
         return 0;
-    ydoc_error(y, n, d, "bad duration '%s' (use a number with ms, s, m, h or d: 500ms, 60s)",
-               ydoc_str(n));
+    }
+    ydoc_error(y, n, d, "bad duration '%s' for '%s' (%s '%s' is not a number with ms, s, m, h "
+               "or d of at least %llums, like 500ms or 60s)", ydoc_str(n), key, key, ydoc_str(n),
+               (unsigned long long)min_ms);
+    return 1;
+}
+
+int config_get_count(struct ydoc *y, yaml_node_t *n, const char *key, long min, long max,
+                     long *out, struct diag *d)
+{
+    long v;
+
+    if (n == NULL)
+        return 0;
+    if (ydoc_long(n, &v) == 0 && v >= min && v <= max) {
+        *out = v;
+        return 0;
+    }
+    ydoc_error(y, n, d, "'%s' must be a number from %ld to %ld", key, min, max);
     return 1;
 }
 
@@ -244,8 +265,8 @@ static int load_input(struct cfg_input *in, struct ydoc *y, yaml_node_t *node, s
     errors += get_choice(y, f[I_START], "start_at", start, &in->start_beginning, d);
     errors += get_choice(y, f[I_WATCH], "watch", watch, &in->poll_only, d);
     errors += get_timestamp(y, f[I_TIMESTAMP], in, d);
-    errors += get_duration(y, f[I_IDLE], &in->idle_flush_ms, d);
-    errors += get_duration(y, f[I_ROTATE], &in->rotate_wait_ms, d);
+    errors += config_get_duration(y, f[I_IDLE], "idle_flush", 0, &in->idle_flush_ms, d);
+    errors += config_get_duration(y, f[I_ROTATE], "rotate_wait", 0, &in->rotate_wait_ms, d);
     if (f[I_ENCODING] != NULL && decoder_parse(ydoc_str(f[I_ENCODING]), &in->encoding) != 0) {
         ydoc_error(y, f[I_ENCODING], d, "unknown encoding '%s' (auto, utf-8, utf-16le, "
                    "utf-16be, ansi)", ydoc_str(f[I_ENCODING]));
@@ -397,12 +418,8 @@ static int load_top(struct config *c, struct ydoc *y, yaml_node_t *root, struct 
         c->state_dir = xstrdup(ydoc_str(f[C_STATE_DIR]));
     }
     c->nrules = ydoc_strlist(y, f[C_RULES], &c->rules);
-    errors += get_duration(y, f[C_COMMIT], &c->commit_ms, d);
-    errors += get_duration(y, f[C_POLL], &c->poll_ms, d);
-    if (c->poll_ms < 10 || c->commit_ms < 10) {
-        ydoc_error(y, f[c->poll_ms < 10 ? C_POLL : C_COMMIT], d, "interval must be 10ms or more");
-        errors++;
-    }
+    errors += config_get_duration(y, f[C_COMMIT], "commit_interval", 10, &c->commit_ms, d);
+    errors += config_get_duration(y, f[C_POLL], "poll_interval", 10, &c->poll_ms, d);
     if (f[C_LOG] != NULL)
         errors += load_log(c, y, f[C_LOG], d);
     if (f[C_INPUTS] != NULL)

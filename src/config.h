@@ -14,6 +14,7 @@
 #include "decoder.h"
 #include "util/diag.h"
 #include "util/log.h"
+#include "ydoc.h"
 
 enum { TAKE_EVENTS = 1, TAKE_ALERTS = 2 };
 
@@ -74,6 +75,15 @@ void config_default(struct config *c);
 int config_load(struct config *c, const char *path, struct diag *d);
 
 void config_free(struct config *c);
+
+/* The value of a key as a duration of at least min_ms (into *ms) or a whole
+ * number from min to max (into *out), for every loader that has such keys.
+ * A NULL node (the key is absent) leaves the default. Returns 0, or 1 after
+ * adding an error at the node that names the key. */
+int config_get_duration(struct ydoc *y, yaml_node_t *n, const char *key, uint64_t min_ms,
+                        uint64_t *ms, struct diag *d);
+int config_get_count(struct ydoc *y, yaml_node_t *n, const char *key, long min, long max,
+                     long *out, struct diag *d);
 
 /* "500ms", "60s", "10m", "2h", "1d" -> milliseconds. Returns 0 or WW_EINVAL. */
 int config_parse_duration(const char *s, uint64_t *ms) WW_MUST_CHECK;

@@ -508,20 +508,6 @@ static int parse_command(struct exec_cfg *c, struct ydoc *y, yaml_node_t *v, str
     return 0;
 }
 
-static int parse_count(struct ydoc *y, yaml_node_t *v, const char *key, long *out, struct diag *d)
-{
-    long n;
-
-    if (v == NULL)
-        return 0;
-    if (ydoc_long(v, &n) == 0 && n >= 1 && n <= EXEC_LIMIT) {
-        *out = n;
-        return 0;
-    }
-    ydoc_error(y, v, d, "'%s' must be a number from 1 to %d", key, EXEC_LIMIT);
-    return 1;
-}
-
 static void free_exec_cfg(void *p)
 {
     struct exec_cfg *c = p;
@@ -545,15 +531,10 @@ static int parse_exec(struct cfg_output *o, struct ydoc *y, yaml_node_t *node, y
     o->kind_cfg = c;
     if (v[F_COMMAND] != NULL)
         errors += parse_command(c, y, v[F_COMMAND], d);
-    if (v[F_TIMEOUT] != NULL &&
-        (config_parse_duration(ydoc_str(v[F_TIMEOUT]), &c->timeout_ms) != 0 ||
-         c->timeout_ms == 0)) {
-        ydoc_error(y, v[F_TIMEOUT], d, "'timeout': bad duration '%s' (use 500ms, 10s, 1m)",
-                   ydoc_str(v[F_TIMEOUT]));
-        errors++;
-    }
-    errors += parse_count(y, v[F_MAX_RUNNING], "max_running", &c->max_running, d);
-    errors += parse_count(y, v[F_QUEUE], "queue", &c->queue, d);
+    errors += config_get_duration(y, v[F_TIMEOUT], "timeout", 1, &c->timeout_ms, d);
+    errors += config_get_count(y, v[F_MAX_RUNNING], "max_running", 1, EXEC_LIMIT,
+                               &c->max_running, d);
+    errors += config_get_count(y, v[F_QUEUE], "queue", 1, EXEC_LIMIT, &c->queue, d);
     return errors;
 }
 

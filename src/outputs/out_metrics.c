@@ -263,15 +263,7 @@ static int parse_metrics(struct cfg_output *co, struct ydoc *y, yaml_node_t *nod
     c->interval_ms = 15000;
     if (v[0] != NULL)
         co->path = xstrdup(ydoc_str(v[0]));
-    if (v[1] == NULL)
-        return 0;
-    if (config_parse_duration(ydoc_str(v[1]), &c->interval_ms) != 0 ||
-        c->interval_ms < METRICS_MIN_INTERVAL_MS) {
-        ydoc_error(y, v[1], d, "interval '%s' is not a duration of %dms or more", ydoc_str(v[1]),
-                   METRICS_MIN_INTERVAL_MS);
-        return 1;
-    }
-    return 0;
+    return config_get_duration(y, v[1], "interval", METRICS_MIN_INTERVAL_MS, &c->interval_ms, d);
 }
 
 static const struct output_ops ops = {open_metrics, write_ignored, flush_metrics, NULL,

@@ -733,32 +733,6 @@ static int parse_headers(struct webhook_cfg *c, struct ydoc *y, yaml_node_t *v, 
     return errors;
 }
 
-static int parse_ms(struct ydoc *y, yaml_node_t *v, const char *key, uint64_t *ms, struct diag *d)
-{
-    if (v == NULL)
-        return 0;
-    if (config_parse_duration(ydoc_str(v), ms) == 0 && *ms > 0)
-        return 0;
-    ydoc_error(y, v, d, "'%s': bad duration '%s' (use a number with ms, s, m, h or d: 500ms, 10s)",
-               key, ydoc_str(v));
-    return 1;
-}
-
-static int parse_count(struct ydoc *y, yaml_node_t *v, const char *key, long min, long *out,
-                       struct diag *d)
-{
-    long n;
-
-    if (v == NULL)
-        return 0;
-    if (ydoc_long(v, &n) == 0 && n >= min && n <= WH_QUEUE_MAX) {
-        *out = n;
-        return 0;
-    }
-    ydoc_error(y, v, d, "'%s' must be a number from %ld to %d", key, min, WH_QUEUE_MAX);
-    return 1;
-}
-
 static int parse_tls(struct webhook_cfg *c, struct ydoc *y, yaml_node_t **v, struct diag *d)
 {
     if (v[F_TLS] != NULL && ydoc_bool(v[F_TLS], &c->tls_verify) != 0)
@@ -806,10 +780,10 @@ static int parse_webhook(struct cfg_output *o, struct ydoc *y, yaml_node_t *node
     if (v[F_HEADERS] != NULL)
         errors += parse_headers(c, y, v[F_HEADERS], d);
     errors += parse_tls(c, y, v, d);
-    errors += parse_ms(y, v[F_TIMEOUT], "timeout", &c->timeout_ms, d);
-    errors += parse_ms(y, v[F_BACKOFF], "backoff", &c->backoff_ms, d);
-    errors += parse_count(y, v[F_RETRIES], "retries", 0, &c->retries, d);
-    errors += parse_count(y, v[F_QUEUE], "queue", 1, &queue, d);
+    errors += config_get_duration(y, v[F_TIMEOUT], "timeout", 1, &c->timeout_ms, d);
+    errors += config_get_duration(y, v[F_BACKOFF], "backoff", 1, &c->backoff_ms, d);
+    errors += config_get_count(y, v[F_RETRIES], "retries", 0, WH_QUEUE_MAX, &c->retries, d);
+    errors += config_get_count(y, v[F_QUEUE], "queue", 1, WH_QUEUE_MAX, &queue, d);
     c->queue = (size_t)queue;
     return errors;
 }
