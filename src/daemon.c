@@ -176,9 +176,9 @@ int daemon_line_cb(void *ctx, const struct line_ref *l, const struct match_set *
         buf_reset(&d->ev);
         buf_reset(&d->text);
         if (event_json(&d->ev, ts, l, &ms->v[i], &x) != 0 ||
-            event_text(&d->text, l, &ms->v[i], 0) != 0)
+            (d->want_text && event_text(&d->text, l, &ms->v[i], 0) != 0))
             continue; /* cannot happen below DAEMON_EVENT_MAX: lines are capped */
-        msg.text = d->text.p;
+        msg.text = d->want_text ? d->text.p : NULL;
         snprintf(summary, sizeof(summary), "%s (%ld) %s in %s", ms->v[i].code->symbol,
                  ms->v[i].code->code, ms->v[i].code->title ? ms->v[i].code->title : "",
                  l->path);
@@ -326,6 +326,15 @@ static int open_outputs(uv_loop_t *loop, struct config *c, struct output **outs,
     return 0;
 }
 
+/* Whether some output shows events as text, so that text is made only then. */
+static int any_text(const struct output *outs, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (outs[k].wants_text)
+            return 1;
+    return 0;
+}
+
 static void close_outputs(struct output *outs, size_t n)
 {
     for (size_t k = 0; k < n; k++)
@@ -447,6 +456,7 @@ static void reload(struct daemon *d)
     close_outputs(d->outs, d->nouts);
     d->outs = nouts;
     d->nouts = nn;
+    d->want_text = any_text(nouts, nn);
     d->inputs = keep_inputs(d, &nc);
     d->eng = ne;
     for (struct input *in = d->inputs; in != NULL; in = in->next)
@@ -633,6 +643,7 @@ int daemon_run(const char *config_path, int once)
         state_free(&d.st);
         return 2;
     }
+    d.want_text = any_text(d.outs, d.nouts);
     host_len = sizeof(d.host);
     if (uv_os_gethostname(d.host, &host_len) != 0)
         strcpy(d.host, "unknown");

@@ -58,6 +58,7 @@ struct daemon {
     char host[256];
     struct buf ev;               /* one event's JSON */
     struct buf text;             /* and its text for terminals */
+    int want_text;               /* some output shows events as text */
     struct alert_engine alerts;
     struct follower **by_path;   /* followed files by path (not the renamed-away ones) */
     int more_pending;

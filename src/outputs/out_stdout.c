@@ -15,8 +15,10 @@ struct stdout_cfg {
 
 static int open_stdout(struct output *o, struct ww_err *err)
 {
-    (void)o;
+    const struct stdout_cfg *c = o->cfg->kind_cfg;
+
     (void)err;
+    o->wants_text = c != NULL && c->text;
     return 0;
 }
 

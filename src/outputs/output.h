@@ -77,6 +77,7 @@ struct output {
     void *priv;                   /* the kind's own state */
     struct output_stats st;
     int broken;                   /* the last write or flush failed */
+    int wants_text;               /* set at open: messages need out_msg.text */
 };
 
 /* The kind of a type name, or NULL. */
