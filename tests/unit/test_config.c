@@ -143,6 +143,30 @@ START_TEST(test_unreadable_and_broken)
 }
 END_TEST
 
+START_TEST(test_new_keys_bad_values)
+{
+    struct config c;
+    struct diag d;
+    const char *y = "inputs:\n"
+                    "  - path: /x/*.log\n"
+                    "    timestamp: '(?<year>\\d{4}'\n"
+                    "  - path: /y/*.log\n"
+                    "    timestamp: '(?<year>\\d{4})'\n"
+                    "outputs:\n"
+                    "  - {name: t, type: stdout, format: html}\n";
+
+    diag_init(&d);
+    ck_assert_int_eq(load(y, &c, &d), 3);
+    diag_print(&d, stderr);
+    ck_assert(tu_diag_has(&d, "cfg.yaml:3:16: timestamp pattern error at offset 13: missing "
+                              "closing parenthesis"));
+    ck_assert(tu_diag_has(&d, "cfg.yaml:5:16: timestamp pattern has no group named 'month'"));
+    ck_assert(tu_diag_has(&d, "cfg.yaml:7:37: format cannot be 'html' (json, text)"));
+    config_free(&c);
+    diag_free(&d);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("config");
@@ -152,6 +176,7 @@ int main(void)
     tcase_add_test(tc, test_full_config);
     tcase_add_test(tc, test_every_error_at_once);
     tcase_add_test(tc, test_unreadable_and_broken);
+    tcase_add_test(tc, test_new_keys_bad_values);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
