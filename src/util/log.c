@@ -16,11 +16,6 @@ static FILE *sink;     /* NULL: stderr */
 static int use_system; /* the platform's log */
 static int system_open; /* platform_syslog_open was called */
 
-void log_set_level(enum log_level level)
-{
-    current = level;
-}
-
 void log_configure(enum log_level level, const char *target, const char *path)
 {
     FILE *f;

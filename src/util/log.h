@@ -10,7 +10,6 @@
 
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
-void log_set_level(enum log_level level);
 
 /* Sends messages at level and above to target: "stderr", "file" (appended to
  * path) or "system" (syslog on POSIX; the platform's log). A file that cannot
