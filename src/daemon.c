@@ -627,7 +627,7 @@ static size_t count_files(struct daemon *d)
     return n;
 }
 
-int daemon_run(const char *config_path, int once)
+int daemon_run(const char *config_path, unsigned flags)
 {
     struct daemon d;
     size_t host_len;
@@ -667,7 +667,7 @@ int daemon_run(const char *config_path, int once)
     start_loop(&d);
     log_info("ready: %zu inputs, %zu files, %zu outputs, %zu rules", d.cfg.ninputs,
              count_files(&d), d.nouts, d.eng->rules.n);
-    if (once) {
+    if (flags & DAEMON_ONCE) {
         finish_once(&d);
     } else {
         platform_notify("READY=1");

@@ -63,7 +63,7 @@ def main():
                     % (os.path.join(d, "state"), logs))
         errf = open(os.path.join(d, "stderr"), "w+b")
         t0 = time.monotonic()
-        p = subprocess.Popen([binary, "run", "--config", cfg], stdout=subprocess.PIPE, stderr=errf)
+        p = subprocess.Popen([binary, "run", "--config", cfg, *(["--allow-root"] if os.geteuid() == 0 else [])], stdout=subprocess.PIPE, stderr=errf)
         count = [0]
 
         def drain():

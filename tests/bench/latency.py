@@ -113,7 +113,7 @@ def daemon_run(binary, d, n, watch, poll, jitter):
                 "outputs:\n  - name: events\n    type: stdout\n    take: [events, alerts]\n"
                 % (os.path.join(d, "state-" + watch), poll, logs, watch))
     errf = open(os.path.join(d, "stderr-" + watch), "w+b")
-    p = subprocess.Popen([binary, "run", "--config", cfg], stdout=subprocess.PIPE, stderr=errf)
+    p = subprocess.Popen([binary, "run", "--config", cfg, *(["--allow-root"] if os.geteuid() == 0 else [])], stdout=subprocess.PIPE, stderr=errf)
     try:
         deadline = time.monotonic() + 20
         while True:

@@ -467,7 +467,7 @@ class ConfigErrors(unittest.TestCase):
     def test_run_refuses_bad_config(self):
         with TempDir() as d:
             cfg = self.write_bad(d)
-            code, out, err = run("run", "--config", cfg, timeout=20)
+            code, out, err = run("run", "--config", cfg, *wwtest.ROOT_ARGS, timeout=20)
             self.assertEqual(code, 2, err)
             located = [l for l in err.splitlines() if re.search(re.escape(cfg) + r":\d+:\d+:", l)]
             self.assertTrue(located, err)

@@ -83,7 +83,7 @@ class Webhook(unittest.TestCase):
                 self.assertEqual(dm.stop(), 0, dm.describe())
             # unset: the daemon does not start (exit 2, says which variable)
             env = {k: v for k, v in os.environ.items() if k != "WW_TEST_TOKEN"}
-            p = subprocess.run([wwtest.BINARY, "run", "--config", cfg], env=env,
+            p = subprocess.run([wwtest.BINARY, "run", "--config", cfg, *wwtest.ROOT_ARGS], env=env,
                                stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
             self.assertEqual(p.returncode, 2, p.stderr)
             self.assertIn(b"WW_TEST_TOKEN", p.stderr)

@@ -11,6 +11,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 
 
+# `wsawatch run` refuses root unless told; the tests run as root in CI.
+ROOT_ARGS = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+
+
 def run(*args, stdin=None, check=None, timeout=300):
     """Runs wsawatch with args; returns (exit code, stdout bytes, stderr text)."""
     p = subprocess.run([BINARY, *args], input=stdin, capture_output=True, timeout=timeout)
@@ -165,7 +169,8 @@ class Daemon:
         self.events, self.bad, self.err, self.alerts = [], [], [], []
         self.returncode = None
         self.started = time.monotonic()
-        self.proc = subprocess.Popen([BINARY, "run", "--config", self.config, *self.extra_args],
+        self.proc = subprocess.Popen([BINARY, "run", "--config", self.config, *ROOT_ARGS,
+                                      *self.extra_args],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=env)
         self.threads = [threading.Thread(target=self._read_out, args=(self.proc.stdout,), daemon=True),
