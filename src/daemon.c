@@ -10,6 +10,7 @@
 
 #include "daemon_int.h"
 #include "metrics.h"
+#include "privilege.h"
 #include "timestamp.h"
 #include "platform/platform.h"
 #include "rulefiles.h"
@@ -627,6 +628,20 @@ static size_t count_files(struct daemon *d)
     return n;
 }
 
+/* Before anything is opened: the daemon does not run as root unless told. */
+static int refuse_root(struct daemon *d, unsigned flags)
+{
+    struct ww_err err;
+
+    memset(&err, 0, sizeof(err));
+    if (privilege_check(&d->cfg, (flags & DAEMON_ALLOW_ROOT) != 0, &err) == 0)
+        return 0;
+    fprintf(stderr, "wsawatch: %s\n", err.msg);
+    engine_free(d->eng);
+    config_free(&d->cfg);
+    return -1;
+}
+
 int daemon_run(const char *config_path, unsigned flags)
 {
     struct daemon d;
@@ -634,6 +649,8 @@ int daemon_run(const char *config_path, unsigned flags)
 
     memset(&d, 0, sizeof(d));
     if (load_config(config_path, &d.cfg, &d.eng) != 0)
+        return 2;
+    if (!(flags & DAEMON_ONCE) && refuse_root(&d, flags) != 0)
         return 2;
     log_configure(d.cfg.log_level, d.cfg.log_target, d.cfg.log_path);
     d.loop = uv_default_loop();

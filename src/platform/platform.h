@@ -44,6 +44,16 @@ int platform_run_service(int (*run)(void *ctx), void (*stop)(void), void (*reloa
  * goes nowhere there), else 0. */
 int platform_is_service(void);
 
+/* 1 when running as root (POSIX effective uid 0); 0 otherwise and on Windows,
+ * where the service account is chosen by `service install`. */
+int platform_is_root(void);
+
+/* Whether an unprivileged account could read path: 1 when it is readable
+ * through a group other than root's (its name copied to group, n bytes) or by
+ * all users ("all users"), 0 when root alone can read it, -1 when it cannot
+ * be examined. Windows: always -1 (ACLs, not modes). */
+int platform_group_readable(const char *path, char *group, size_t n);
+
 /* `wsawatch service install|uninstall` (Windows only). Install registers the
  * service `wsawatch` to run this executable with `run --config CONFIG`
  * (CONFIG made absolute; NULL: %ProgramData%\wsawatch\wsawatch.yaml, which

@@ -10,7 +10,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -30,6 +33,32 @@ void platform_init(int *argc, char ***argv)
 char *platform_default_state_dir(void)
 {
     return xstrdup("/var/lib/wsawatch");
+}
+
+int platform_is_root(void)
+{
+    return geteuid() == 0;
+}
+
+int platform_group_readable(const char *path, char *group, size_t n)
+{
+    struct stat st;
+    struct group *g;
+
+    if (stat(path, &st) != 0)
+        return -1;
+    if (st.st_mode & S_IROTH) {
+        snprintf(group, n, "all users");
+        return 1;
+    }
+    if (!(st.st_mode & S_IRGRP) || st.st_gid == 0)
+        return 0;
+    g = getgrgid(st.st_gid);
+    if (g != NULL)
+        snprintf(group, n, "%s", g->gr_name);
+    else
+        snprintf(group, n, "%lu", (unsigned long)st.st_gid);
+    return 1;
 }
 
 void platform_notify(const char *state)
