@@ -116,14 +116,31 @@ static int load_modes(struct alert_rule *r, struct ydoc *y, yaml_node_t **f, str
     return errors + get_severity(y, f[A_SEVERITY], &r->severity, d);
 }
 
+/* The selections, group_by (file unless given) and outputs. Returns the
+ * number of errors added to d (out of memory only). */
+static int load_lists(struct alert_rule *r, struct ydoc *y, yaml_node_t **f, struct diag *d)
+{
+    int errors = ydoc_strlist(y, f[A_CODES], &r->code_names, &r->ncode_names, d);
+
+    errors += ydoc_strlist(y, f[A_CATEGORIES], &r->categories, &r->ncategories, d);
+    errors += ydoc_strlist(y, f[A_RULES], &r->rules, &r->nrules, d);
+    errors += ydoc_strlist(y, f[A_TAGS], &r->tags, &r->ntags, d);
+    errors += ydoc_strlist(y, f[A_OUTPUTS], &r->outputs, &r->noutputs, d);
+    if (f[A_GROUP] != NULL)
+        return errors + ydoc_strlist(y, f[A_GROUP], &r->group_by, &r->ngroup_by, d);
+    if ((r->group_by = try_calloc(2, sizeof(char *))) == NULL ||
+        (r->group_by[0] = try_strdup("file")) == NULL)
+        return errors + diag_oom(d);
+    r->ngroup_by = 1;
+    return errors;
+}
+
 static int load_rule(struct alert_rule *r, struct ydoc *y, yaml_node_t *node, struct diag *d)
 {
     yaml_node_t *f[A_COUNT];
     int errors = ydoc_map(y, node, alert_fields, A_COUNT, f, d);
 
     memset(r, 0, sizeof(*r));
-    r->id = xstrdup(ydoc_str(f[A_ID]));
-    r->file = xstrdup(y->name);
     r->line = (int)node->start_mark.line + 1;
     r->col = (int)node->start_mark.column + 1;
     r->enabled = 1;
@@ -133,46 +150,50 @@ static int load_rule(struct alert_rule *r, struct ydoc *y, yaml_node_t *node, st
     r->severity = SEV_WARNING;
     r->samples = 3;
     r->max_groups = ALERT_MAX_GROUPS_DEFAULT;
-    r->ncode_names = ydoc_strlist(y, f[A_CODES], &r->code_names);
-    r->ncategories = ydoc_strlist(y, f[A_CATEGORIES], &r->categories);
-    r->nrules = ydoc_strlist(y, f[A_RULES], &r->rules);
-    r->ntags = ydoc_strlist(y, f[A_TAGS], &r->tags);
-    r->ngroup_by = ydoc_strlist(y, f[A_GROUP], &r->group_by);
-    r->noutputs = ydoc_strlist(y, f[A_OUTPUTS], &r->outputs);
-    if (f[A_GROUP] == NULL) {
-        r->group_by = xcalloc(2, sizeof(char *));
-        r->group_by[0] = xstrdup("file");
-        r->ngroup_by = 1;
-    }
+    if ((r->id = try_strdup(ydoc_str(f[A_ID]))) == NULL || (r->file = try_strdup(y->name)) == NULL)
+        return errors + diag_oom(d);
+    errors += load_lists(r, y, f, d);
     return errors + load_modes(r, y, f, d);
+}
+
+/* Room for one more rule. Returns 0 or WW_ENOMEM (as as it was). */
+static int grow(struct alert_set *as)
+{
+    size_t cap = as->cap ? as->cap * 2 : 8;
+    struct alert_rule *v;
+
+    if (as->n < as->cap)
+        return 0;
+    if ((v = try_reallocarray(as->v, cap, sizeof(*v))) == NULL)
+        return WW_ENOMEM;
+    as->v = v;
+    as->cap = cap;
+    return 0;
 }
 
 int alert_set_add_yaml(struct alert_set *as, struct ydoc *y, yaml_node_t *seq, struct diag *d)
 {
     int errors = 0;
 
-    for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
-         it++) {
+    for (yaml_node_item_t *it = seq->data.sequence.items.start;
+         it < seq->data.sequence.items.top && !d->oom; it++) {
         struct alert_rule r;
         size_t i;
         int e = load_rule(&r, y, ydoc_node(y, *it), d);
 
+        for (i = 0; e == 0 && i < as->n && strcmp(as->v[i].id, r.id) != 0; i++)
+            ;
+        if (e == 0 && i == as->n && grow(as) != 0)
+            e = diag_oom(d);
         if (e > 0) {
             rule_free(&r);
             errors += e;
             continue;
         }
-        for (i = 0; i < as->n && strcmp(as->v[i].id, r.id) != 0; i++)
-            ;
-        if (i < as->n) {
+        if (i < as->n)
             rule_free(&as->v[i]);
-        } else {
-            if (as->n == as->cap) {
-                as->cap = as->cap ? as->cap * 2 : 8;
-                as->v = xreallocarray(as->v, as->cap, sizeof(*as->v));
-            }
+        else
             as->n++;
-        }
         as->v[i] = r;
     }
     return errors;
@@ -187,10 +208,8 @@ void alert_set_take(struct alert_set *dst, struct alert_set *src)
         if (i < dst->n) {
             rule_free(&dst->v[i]);
         } else {
-            if (dst->n == dst->cap) {
-                dst->cap = dst->cap ? dst->cap * 2 : 8;
-                dst->v = xreallocarray(dst->v, dst->cap, sizeof(*dst->v));
-            }
+            if (grow(dst) != 0)
+                alloc_oom(sizeof(*dst->v));
             dst->n++;
         }
         dst->v[i] = src->v[k];

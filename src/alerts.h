@@ -62,7 +62,7 @@ void alert_set_init(struct alert_set *as);
 void alert_set_free(struct alert_set *as);
 
 /* Adds the rules of an `alerts:` sequence; an id already present is replaced.
- * Returns the number of errors added to d. */
+ * Stops at out of memory (d->oom). Returns the number of errors added to d. */
 int alert_set_add_yaml(struct alert_set *as, struct ydoc *y, yaml_node_t *seq, struct diag *d);
 
 /* Moves every rule of src into dst (a rule with an id already in dst

@@ -40,6 +40,8 @@ int cli_rules_load(struct cli_rules *c, int verbose)
         if (verbose || d.v[i].level == DIAG_ERROR)
             fprintf(stderr, "wsawatch: %s: %s\n",
                     d.v[i].level == DIAG_ERROR ? "error" : "warning", d.v[i].text);
+    if (d.oom)
+        fprintf(stderr, "wsawatch: error: %s\n", ww_strerror(WW_ENOMEM));
     diag_free(&d);
     return errors > 0 ? EXIT_TROUBLE : 0;
 }

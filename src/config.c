@@ -114,16 +114,26 @@ static void strv_free(char **v, size_t n)
     xfree(v);
 }
 
-void config_default(struct config *c)
+/* The defaults. Returns 0, or WW_ENOMEM with c still fit for config_free. */
+static int try_default(struct config *c)
 {
     memset(c, 0, sizeof(*c));
-    c->state_dir = platform_default_state_dir();
     c->commit_ms = 5000;
     c->poll_ms = 1000;
     c->log_level = LOG_LEVEL_INFO;
-    c->log_target = xstrdup("stderr");
-    c->alerts = xcalloc(1, sizeof(*c->alerts));
+    c->state_dir = platform_default_state_dir();
+    c->log_target = try_strdup("stderr");
+    c->alerts = try_calloc(1, sizeof(*c->alerts));
+    if (c->state_dir == NULL || c->log_target == NULL || c->alerts == NULL)
+        return WW_ENOMEM;
     alert_set_init(c->alerts);
+    return 0;
+}
+
+void config_default(struct config *c)
+{
+    if (try_default(c) != 0)
+        alloc_oom(0);
 }
 
 void config_free(struct config *c)
@@ -201,45 +211,48 @@ static int get_choice(struct ydoc *y, yaml_node_t *n, const char *key, const cha
 static int get_timestamp(struct ydoc *y, yaml_node_t *n, struct cfg_input *in, struct diag *d)
 {
     char err[300];
-    void *re;
+    int rc;
 
     if (n == NULL || strcmp(ydoc_str(n), "auto") == 0)
         return 0;
     if (strcmp(ydoc_str(n), "arrival") == 0)
         return in->arrival_time = 1, 0;
-    if ((re = timestamp_pattern_compile(ydoc_str(n), err, sizeof(err))) == NULL) {
+    rc = timestamp_pattern_check(ydoc_str(n), err, sizeof(err));
+    if (rc == WW_EPATTERN) {
         ydoc_error(y, n, d, "%s", err);
         return 1;
     }
-    timestamp_pattern_free(re);
-    in->ts_pattern = xstrdup(ydoc_str(n));
+    if (rc != 0 || (in->ts_pattern = try_strdup(ydoc_str(n))) == NULL)
+        return diag_oom(d);
     return 0;
 }
 
-/* One text that changes whenever anything of the input does. */
-static char *input_key(const struct cfg_input *in)
+/* One text that changes whenever anything of the input does, into in->key.
+ * Returns the number of errors added to d (1: out of memory). */
+static int input_key(struct cfg_input *in, struct diag *d)
 {
     struct buf b;
-    char *key;
     int rc = 0;
     const char *const *lists[] = {(const char *const *)in->paths, (const char *const *)in->exclude,
                                   (const char *const *)in->tags, (const char *const *)in->rules};
     size_t counts[] = {in->npaths, in->nexclude, in->ntags, in->nrules};
 
-    buf_init(&b, 1 << 20);
-    for (size_t l = 0; l < 4; l++) {
-        for (size_t i = 0; i < counts[l]; i++)
-            rc |= buf_printf(&b, "%s\x1f", lists[l][i]);
-        rc |= buf_putc(&b, '\x1e');
+    /* Past the 1 MiB cap (WW_ELIMIT) the key is only cut: that is fine. */
+    buf_init_try(&b, 1 << 20);
+    for (size_t l = 0; l < 4 && rc != WW_ENOMEM; l++) {
+        for (size_t i = 0; i < counts[l] && rc != WW_ENOMEM; i++)
+            rc = buf_printf(&b, "%s\x1f", lists[l][i]);
+        rc = rc == WW_ENOMEM ? rc : buf_putc(&b, '\x1e');
     }
-    rc |= buf_printf(&b, "%d %d %zu %llu %llu %d %d %s", in->start_beginning, (int)in->encoding,
-                     in->max_line, (unsigned long long)in->idle_flush_ms,
-                     (unsigned long long)in->rotate_wait_ms, in->poll_only, in->arrival_time,
-                     in->ts_pattern ? in->ts_pattern : "");
-    key = xstrdup(buf_str(&b)); /* rc: only a 1 MiB cap, then the key is just longer-lived */
-    (void)rc;
+    if (rc != WW_ENOMEM)
+        rc = buf_printf(&b, "%d %d %zu %llu %llu %d %d %s", in->start_beginning, (int)in->encoding,
+                        in->max_line, (unsigned long long)in->idle_flush_ms,
+                        (unsigned long long)in->rotate_wait_ms, in->poll_only, in->arrival_time,
+                        in->ts_pattern ? in->ts_pattern : "");
+    if (rc != WW_ENOMEM)
+        in->key = try_strdup(buf_str(&b));
     buf_free(&b);
-    return key;
+    return in->key == NULL ? diag_oom(d) : 0;
 }
 
 static int load_input(struct cfg_input *in, struct ydoc *y, yaml_node_t *node, struct diag *d)
@@ -254,11 +267,11 @@ static int load_input(struct cfg_input *in, struct ydoc *y, yaml_node_t *node, s
     in->max_line = SCANNER_MAX_LINE_DEFAULT;
     in->idle_flush_ms = 5000;
     in->rotate_wait_ms = 5000;
-    in->npaths = ydoc_strlist(y, f[I_PATH], &in->paths);
-    in->nexclude = ydoc_strlist(y, f[I_EXCLUDE], &in->exclude);
-    in->ntags = ydoc_strlist(y, f[I_TAGS], &in->tags);
-    in->nrules = ydoc_strlist(y, f[I_RULES], &in->rules);
-    if (f[I_PATH] != NULL && in->npaths == 0) {
+    errors += ydoc_strlist(y, f[I_PATH], &in->paths, &in->npaths, d);
+    errors += ydoc_strlist(y, f[I_EXCLUDE], &in->exclude, &in->nexclude, d);
+    errors += ydoc_strlist(y, f[I_TAGS], &in->tags, &in->ntags, d);
+    errors += ydoc_strlist(y, f[I_RULES], &in->rules, &in->nrules, d);
+    if (f[I_PATH] != NULL && in->paths != NULL && in->npaths == 0) {
         ydoc_error(y, f[I_PATH], d, "'path' needs at least one glob");
         errors++;
     }
@@ -282,8 +295,7 @@ static int load_input(struct cfg_input *in, struct ydoc *y, yaml_node_t *node, s
             in->max_line = (size_t)size;
         }
     }
-    in->key = input_key(in);
-    return errors;
+    return errors + input_key(in, d);
 }
 
 static int parse_take(struct cfg_output *o, struct ydoc *y, yaml_node_t *n, struct diag *d)
@@ -296,7 +308,8 @@ static int parse_take(struct cfg_output *o, struct ydoc *y, yaml_node_t *n, stru
     if (n == NULL)
         return 0;
     o->take = 0;
-    ntake = ydoc_strlist(y, n, &take);
+    if (ydoc_strlist(y, n, &take, &ntake, d) != 0)
+        return 1;
     for (size_t i = 0; i < ntake; i++) {
         if (strcmp(take[i], "events") == 0)
             o->take |= TAKE_EVENTS;
@@ -331,8 +344,10 @@ static int load_output(struct cfg_output *o, struct ydoc *y, yaml_node_t *node, 
         n += o->kind->nfields;
     }
     errors = ydoc_map(y, node, fields, n, f, d);
-    o->name = xstrdup(ydoc_str(f[O_NAME]));
-    o->type = xstrdup(ydoc_str(f[O_TYPE]));
+    o->name = try_strdup(ydoc_str(f[O_NAME]));
+    o->type = try_strdup(ydoc_str(f[O_TYPE]));
+    if (o->name == NULL || o->type == NULL)
+        return errors + diag_oom(d); /* the kind's keys are not looked at */
     if (type != NULL && o->kind == NULL) {
         ydoc_error(y, type, d, "unknown output type '%s' (%s)", o->type, output_kind_names());
         errors++;
@@ -341,6 +356,19 @@ static int load_output(struct cfg_output *o, struct ydoc *y, yaml_node_t *node, 
     if (o->kind != NULL && o->kind->parse != NULL)
         errors += o->kind->parse(o, y, node, f + O_COUNT, d);
     return errors;
+}
+
+/* *dst = a copy of s, *dst freed only once the copy exists. Returns the
+ * number of errors added to d (1: out of memory). */
+static int replace_str(char **dst, const char *s, struct diag *d)
+{
+    char *p = try_strdup(s);
+
+    if (p == NULL)
+        return diag_oom(d);
+    xfree(*dst);
+    *dst = p;
+    return 0;
 }
 
 static int load_log(struct config *c, struct ydoc *y, yaml_node_t *node, struct diag *d)
@@ -353,13 +381,12 @@ static int load_log(struct config *c, struct ydoc *y, yaml_node_t *node, struct 
     errors += get_choice(y, f[L_LEVEL], "level", levels, &level, d);
     c->log_level = (enum log_level)level;
     if (f[L_TARGET] != NULL && get_choice(y, f[L_TARGET], "target", targets, &target, d) == 0) {
-        xfree(c->log_target);
-        c->log_target = xstrdup(targets[target]);
+        errors += replace_str(&c->log_target, targets[target], d);
     } else if (f[L_TARGET] != NULL) {
         errors++;
     }
-    if (f[L_PATH] != NULL)
-        c->log_path = xstrdup(ydoc_str(f[L_PATH]));
+    if (f[L_PATH] != NULL && (c->log_path = try_strdup(ydoc_str(f[L_PATH]))) == NULL)
+        return errors + diag_oom(d);
     if (strcmp(c->log_target, "file") == 0 && c->log_path == NULL) {
         ydoc_error(y, node, d, "log target file needs 'path'");
         errors++;
@@ -374,8 +401,9 @@ static int load_list(struct ydoc *y, yaml_node_t *seq, void **out, size_t *n, si
     size_t count = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
     int errors = 0;
 
-    *out = xcalloc(count + 1, size);
     *n = 0;
+    if ((*out = try_calloc(count + 1, size)) == NULL)
+        return diag_oom(d);
     for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
          it++)
         errors += load((char *)*out + size * (*n)++, y, ydoc_node(y, *it), d);
@@ -397,8 +425,8 @@ static int check_output_names(struct config *c, struct ydoc *y, yaml_node_t *seq
     int errors = 0;
 
     for (size_t i = 0; i < c->noutputs; i++) {
-        for (size_t j = 0; j < i; j++) {
-            if (strcmp(c->outputs[i].name, c->outputs[j].name) == 0) {
+        for (size_t j = 0; j < i && c->outputs[i].name != NULL; j++) {
+            if (c->outputs[j].name != NULL && strcmp(c->outputs[i].name, c->outputs[j].name) == 0) {
                 ydoc_error(y, ydoc_node(y, seq->data.sequence.items.start[i]), d,
                            "output name '%s' is used twice", c->outputs[i].name);
                 errors++;
@@ -413,11 +441,9 @@ static int load_top(struct config *c, struct ydoc *y, yaml_node_t *root, struct 
     yaml_node_t *f[C_COUNT];
     int errors = ydoc_map(y, root, top_fields, C_COUNT, f, d);
 
-    if (f[C_STATE_DIR] != NULL) {
-        xfree(c->state_dir);
-        c->state_dir = xstrdup(ydoc_str(f[C_STATE_DIR]));
-    }
-    c->nrules = ydoc_strlist(y, f[C_RULES], &c->rules);
+    if (f[C_STATE_DIR] != NULL)
+        errors += replace_str(&c->state_dir, ydoc_str(f[C_STATE_DIR]), d);
+    errors += ydoc_strlist(y, f[C_RULES], &c->rules, &c->nrules, d);
     errors += config_get_duration(y, f[C_COMMIT], "commit_interval", 10, &c->commit_ms, d);
     errors += config_get_duration(y, f[C_POLL], "poll_interval", 10, &c->poll_ms, d);
     if (f[C_LOG] != NULL)
@@ -443,9 +469,11 @@ int config_load(struct config *c, const char *path, struct diag *d)
     size_t len;
     int errors = 0;
 
-    config_default(c);
-    c->file = xstrdup(path);
+    if (try_default(c) != 0 || (c->file = try_strdup(path)) == NULL)
+        return diag_oom(d);
     if (fs_read_all(path, 16u << 20, &data, &len, &err) != 0) {
+        if (err.code == WW_ENOMEM)
+            return diag_oom(d);
         diag_add(d, DIAG_ERROR, NULL, 0, 0, "%s", err.msg);
         return 1;
     }

@@ -37,6 +37,9 @@ static void print_diag(const struct diag *dg, enum log_level level)
             level == LOG_LEVEL_ERROR ? log_error("%s", dg->v[i].text)
                                      : log_warnx("%s", dg->v[i].text);
     }
+    if (dg->oom)
+        level == LOG_LEVEL_ERROR ? log_error("%s", ww_strerror(WW_ENOMEM))
+                                 : log_warnx("%s", ww_strerror(WW_ENOMEM));
 }
 
 static void engine_free(struct engine *e)
@@ -104,6 +107,8 @@ static int64_t wall_ms(void)
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
+static void update_pause(struct daemon *d);
+
 static void send_all(struct daemon *d, unsigned take, char *const *names, size_t nnames,
                      const struct out_msg *msg)
 {
@@ -165,8 +170,7 @@ int daemon_line_cb(void *ctx, const struct line_ref *l, const struct match_set *
     char ts[32];
 
     if (ms->limit_hits > 0) {
-        log_warnx("%s@%llu: rule '%s' hit the PCRE2 match limit; line skipped for that rule",
-                  l->path, (unsigned long long)l->offset, ms->limit_rule->id);
+        input_match_limit(in, l, ms->limit_rule); /* reported once, then summed up */
         metrics_add("wsawatch_lines_match_limit_total", NULL, 1);
     }
     event_now(ts);
@@ -190,36 +194,88 @@ int daemon_line_cb(void *ctx, const struct line_ref *l, const struct match_set *
          * may be old: it counts as backlog, never as a live burst */
         feed_alerts(d, l, &ms->v[i], in, stamped ? t : wall_ms(), !stamped && !f->caught_up);
     }
+    update_pause(d); /* before the next file is read */
     return 0;
+}
+
+/* Flushes one output; logs when it starts failing (the kind logs its own
+ * recovery, with what it knows of it). Returns output_flush's code. */
+static int flush_one(struct output *o, int durable)
+{
+    struct ww_err err = {0};
+    int was_broken = o->broken, rc = output_flush(o, durable, &err);
+
+    if (rc != 0 && !was_broken)
+        log_warnx("%s", err.msg);
+    return rc;
+}
+
+/* Reading pauses while some output holds all the events it may (a file
+ * output that cannot write, past its buffer): the lines wait in the logs,
+ * where they are safe, rather than in memory. It resumes with a full poll,
+ * which reads what came meanwhile and sees what was rotated. */
+static void update_pause(struct daemon *d)
+{
+    const struct output *full = NULL;
+
+    for (size_t k = 0; k < d->nouts && full == NULL; k++)
+        if (d->outs[k].full)
+            full = &d->outs[k];
+    if (full != NULL && !d->paused) {
+        d->paused = 1;
+        metrics_set("wsawatch_reading_paused", NULL, 1);
+        log_warnx("reading paused: output '%s' holds all the events it may until it can write "
+                  "again; new lines wait in the logs", full->cfg->name);
+    } else if (full == NULL && d->paused) {
+        d->paused = 0;
+        metrics_set("wsawatch_reading_paused", NULL, 0);
+        log_info("reading resumed");
+        daemon_want_more(d);
+    }
 }
 
 void daemon_flush(struct daemon *d)
 {
-    for (size_t k = 0; k < d->nouts; k++) {
-        struct ww_err err = {0};
-        int was_broken = d->outs[k].broken;
-        if (output_flush(&d->outs[k], 0, &err) != 0 && !was_broken)
-            log_warnx("%s", err.msg);
-    }
+    for (size_t k = 0; k < d->nouts; k++)
+        (void)flush_one(&d->outs[k], 0);
+    update_pause(d);
 }
 
-/* Offsets are committed only after every output got its events to disk. */
-static void commit(struct daemon *d)
+/* Offsets are committed only after every output got its events to disk.
+ * Failures are logged once until a commit succeeds again; the offsets file
+ * keeps the last committed offsets meanwhile. Returns 0 or -1. */
+static int commit(struct daemon *d)
 {
     struct ww_err err = {0};
+    const struct output *failed = NULL;
 
     for (size_t k = 0; k < d->nouts; k++) {
         output_tick(&d->outs[k]);
-        if (output_flush(&d->outs[k], 1, &err) != 0) {
-            log_warnx("%s; offsets not committed", err.msg);
-            return;
-        }
+        if (flush_one(&d->outs[k], 1) != 0 && failed == NULL)
+            failed = &d->outs[k];
+    }
+    update_pause(d);
+    if (failed != NULL) {
+        if (!d->commit_held)
+            log_warnx("offsets not committed while output '%s' cannot write its events; "
+                      "%s keeps the last committed ones", failed->cfg->name, d->st.file);
+        d->commit_held = 1;
+        return -1;
     }
     for (struct input *in = d->inputs; in != NULL; in = in->next)
         input_record_offsets(in, &d->st);
     state_prune(&d->st);
-    if (state_save(&d->st, &err) != 0)
-        log_warnx("%s", err.msg);
+    if (state_save(&d->st, &err) != 0) {
+        if (!d->state_failing)
+            log_warnx("%s; offsets not committed, %s keeps the last committed ones; retrying "
+                      "every commit_interval", err.msg, d->st.file);
+        d->state_failing = 1;
+        return -1;
+    }
+    if (d->commit_held || d->state_failing)
+        log_info("offsets committed again to %s", d->st.file);
+    d->commit_held = d->state_failing = 0;
+    return 0;
 }
 
 static void update_metrics(struct daemon *d)
@@ -246,7 +302,7 @@ static void poll_all(struct daemon *d, int full)
 {
     int more = 0;
 
-    for (struct input *in = d->inputs; in != NULL; in = in->next)
+    for (struct input *in = d->inputs; in != NULL && !d->paused; in = in->next)
         more |= input_poll(in, full);
     alerts_tick(&d->alerts, wall_ms());
     update_metrics(d);
@@ -266,16 +322,19 @@ static void declare_metrics(void)
     metrics_declare("wsawatch_lines_match_limit_total", METRIC_COUNTER,
                     "Lines on which a pattern hit the PCRE2 match limit.");
     metrics_declare("wsawatch_files_followed", METRIC_GAUGE, "Files followed now.");
+    metrics_declare("wsawatch_reading_paused", METRIC_GAUGE,
+                    "1 while reading is paused because an output cannot take more events.");
+    metrics_set("wsawatch_reading_paused", NULL, 0);
 }
 
 static int input_poll_all_once(struct daemon *d)
 {
     int more = 0;
 
-    for (struct input *in = d->inputs; in != NULL; in = in->next)
+    for (struct input *in = d->inputs; in != NULL && !d->paused; in = in->next)
         more |= input_poll(in, 1);
     daemon_flush(d);
-    return more;
+    return more && !d->paused;
 }
 
 static void more_cb(uv_idle_t *h)
@@ -306,7 +365,7 @@ static void poll_cb(uv_timer_t *t)
 
 static void commit_cb(uv_timer_t *t)
 {
-    commit(t->data);
+    (void)commit(t->data);
 }
 
 static int open_outputs(uv_loop_t *loop, struct config *c, struct output **outs, size_t *n)
@@ -453,7 +512,7 @@ static void reload(struct daemon *d)
     if (strcmp(nc.state_dir, d->cfg.state_dir) != 0)
         log_warnx("state_dir changes take effect at the next start");
     daemon_flush(d);
-    commit(d);
+    (void)commit(d); /* a file output hands what it could not write to its successor */
     close_outputs(d->outs, d->nouts);
     d->outs = nouts;
     d->nouts = nn;
@@ -497,7 +556,8 @@ static void stop_all(struct daemon *d)
     platform_notify("STOPPING=1");
     log_info("stopping");
     daemon_flush(d);
-    commit(d);
+    if (commit(d) != 0 && d->once)
+        d->exit_code = 2; /* --once did not get everything it read where it goes */
     close_outputs(d->outs, d->nouts); /* asynchronous kinds finish in the loop */
     d->outs = NULL;
     d->nouts = 0;
@@ -581,9 +641,17 @@ static int prepare_state(struct daemon *d)
     state_init(&d->st, d->cfg.state_dir);
     if (state_load(&d->st, &err) != 0)
         log_warnx("%s", err.msg);
-    if (state_save(&d->st, &err) != 0) { /* fail now rather than at the first commit */
+    memset(&err, 0, sizeof(err));
+    /* An unwritable state_dir is a setup mistake: fail now rather than at the
+     * first commit. A full one is not: the daemon is most needed when things
+     * go wrong, and commits resume once there is space again. */
+    if (state_save(&d->st, &err) != 0 && !d->st.no_space) {
         log_error("%s", err.msg);
         return -1;
+    }
+    if (d->st.no_space) {
+        log_warnx("%s; starting anyway: offsets are committed once there is space", err.msg);
+        d->state_failing = 1;
     }
     return 0;
 }
@@ -671,6 +739,7 @@ int daemon_run(const char *config_path, unsigned flags)
     declare_metrics();
     alerts_init(&d.alerts, &d.eng->alerts, on_alert, &d);
     d.by_path = xcalloc(INPUT_PATH_BUCKETS, sizeof(*d.by_path));
+    d.by_id = xcalloc(INPUT_PATH_BUCKETS, sizeof(*d.by_id));
     uv_once(&requests_once, requests_init);
     uv_async_init(d.loop, &d.wake, wake_cb);
     d.wake.data = &d;
@@ -680,11 +749,14 @@ int daemon_run(const char *config_path, unsigned flags)
         uv_async_send(&d.wake);
     uv_mutex_unlock(&requests_lock);
     start_inputs(&d);
+    d.st.loaded_ms = 0; /* judges only the files found at start (input.c), not at a reload */
     daemon_flush(&d);
     start_loop(&d);
     log_info("ready: %zu inputs, %zu files, %zu outputs, %zu rules", d.cfg.ninputs,
              count_files(&d), d.nouts, d.eng->rules.n);
-    if (flags & DAEMON_ONCE) {
+    d.once = (flags & DAEMON_ONCE) != 0;
+    out_stdout_wait_at_close(d.once);
+    if (d.once) {
         finish_once(&d);
     } else {
         platform_notify("READY=1");
@@ -693,6 +765,7 @@ int daemon_run(const char *config_path, unsigned flags)
     state_free(&d.st);
     alerts_free(&d.alerts);
     xfree(d.by_path);
+    xfree(d.by_id);
     engine_free(d.eng);
     config_free(&d.cfg);
     buf_free(&d.ev);

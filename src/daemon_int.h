@@ -35,10 +35,15 @@ struct input {
     struct scan_stats reported;  /* counters already added to the metrics */
     void *ts_re;                 /* the configured timestamp pattern, compiled */
     struct follower *files;
-    uv_fs_event_t *dirs;         /* base directories watched for new files */
-    size_t ndirs;
+    struct input_dir *dirs;      /* per path: its base directory, watched */
+    size_t ndirs;                /* handles open (closing them frees the input) */
+    struct trouble **trouble;    /* paths reported as unreadable or odd, by path */
+    size_t ntrouble, nfailed;    /* entries, and those to retry every poll */
+    struct limit_note *limits;   /* match-limit reports, per rule */
+    size_t nlimits;
     int initial;                 /* first scan: start_at applies */
     int rescan_always;           /* globs need expanding every poll (no usable dir events) */
+    int over_told;               /* a glob's file limit was reported */
     int keep;                    /* survives a reload */
     struct input *next;
 };
@@ -61,7 +66,12 @@ struct daemon {
     int want_text;               /* some output shows events as text */
     struct alert_engine alerts;
     struct follower **by_path;   /* followed files by path (not the renamed-away ones) */
+    struct follower **by_id;     /* and by identity (all of them) */
     int more_pending;
+    int paused;                  /* an output holds all it may: inputs are not read */
+    int commit_held;             /* an output's durable flush failed: logged once */
+    int state_failing;           /* saving offsets.json failed: logged once */
+    int once;                    /* --once: a failed last commit is exit status 2 */
     int stopping;
     unsigned polls;              /* poll ticks so far */
     int exit_code;
@@ -77,6 +87,9 @@ int input_poll(struct input *in, int full);
 void input_stop(struct input *in);      /* drain nothing: commit happened before */
 void input_set_matcher(struct input *in, struct matcher *m);
 void input_record_offsets(struct input *in, struct state *st);
+/* A line on which rule r hit the PCRE2 match limit: reported at once the
+ * first time, then counted and summed up once a minute (and at the end). */
+void input_match_limit(struct input *in, const struct line_ref *l, const struct rule *r);
 #define INPUT_PATH_BUCKETS 4096
 
 /* daemon.c */

@@ -112,21 +112,24 @@ int event_json(struct buf *b, const char *timestamp, const struct line_ref *l,
 int event_put_escaped(struct buf *b, const char *s, size_t n, size_t max)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
+    size_t i = 0, run = 0;
     int rc = 0;
 
     while (rc == 0 && i < n && i < max) {
-        uint32_t cp;
-        size_t len = p[i] >= 0x80 ? utf8_decode(p + i, n - i, &cp) : 1;
+        char esc[UTF_VISIBLE_MAX + 1];
+        size_t used = 1, len = 0;
 
-        if (p[i] < 0x20 || p[i] == 0x7F || len == 0) {
-            rc = buf_printf(b, "\\x%02X", p[i]);
-            i++;
-        } else {
-            rc = buf_append(b, s + i, len);
-            i += len;
+        if (p[i] < 0x20 || p[i] >= 0x7F)
+            len = utf8_visible(p + i, n - i, &used, esc);
+        if (len == 0) {
+            run += used, i += used;
+            continue;
         }
+        rc = buf_append(b, s + i - run, run);
+        rc = rc ? rc : buf_append(b, esc, len);
+        run = 0, i += used;
     }
+    rc = rc ? rc : buf_append(b, s + i - run, run);
     if (rc == 0 && i < n)
         rc = buf_append(b, "...", 3);
     return rc;

@@ -46,7 +46,8 @@ int event_text(struct buf *b, const struct line_ref *l, const struct match *m, i
     WW_MUST_CHECK;
 
 /* Appends s[0..n) for a terminal: valid UTF-8 as is, control characters and
- * invalid bytes as \xNN. At most max bytes of s are shown. */
+ * invalid bytes as \xNN, C1 and bidi controls as \uNNNN (utf8_visible). At
+ * most max bytes of s are shown. */
 int event_put_escaped(struct buf *b, const char *s, size_t n, size_t max) WW_MUST_CHECK;
 
 #endif

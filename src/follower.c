@@ -1,27 +1,114 @@
 /*
- * Following one file. See follower.h.
+ * Following one file. See follower.h. The open-file budget is the process's:
+ * descriptors are, and a follower only knows its own.
  */
 #include "follower.h"
 
-#include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "util/alloc.h"
 
-static int identity(int fd, uint64_t *dev, uint64_t *ino, uint64_t *size, uint64_t *links)
+#define MODE_TYPE 0170000u
+#define MODE_REG 0100000u
+
+static size_t open_count;          /* followers holding a descriptor */
+static size_t open_max = SIZE_MAX; /* lowered when the system runs out of them */
+
+struct ident {
+    uint64_t dev, ino, size, links;
+    unsigned mode;
+};
+
+static int identity(int fd, struct ident *id)
 {
     uv_fs_t req;
     int rc = uv_fs_fstat(NULL, &req, fd, NULL);
 
     if (rc == 0) {
-        *dev = req.statbuf.st_dev;
-        *ino = req.statbuf.st_ino;
-        *size = req.statbuf.st_size;
-        if (links != NULL)
-            *links = req.statbuf.st_nlink;
+        id->dev = req.statbuf.st_dev;
+        id->ino = req.statbuf.st_ino;
+        id->size = req.statbuf.st_size;
+        id->links = req.statbuf.st_nlink;
+        id->mode = (unsigned)req.statbuf.st_mode & MODE_TYPE;
     }
     uv_fs_req_cleanup(&req);
     return rc;
+}
+
+/* The same for a path (following links, as open does). */
+static int path_identity(const char *path, struct ident *id)
+{
+    uv_fs_t req;
+    int rc = uv_fs_stat(NULL, &req, path, NULL);
+
+    if (rc == 0) {
+        id->dev = req.statbuf.st_dev;
+        id->ino = req.statbuf.st_ino;
+        id->size = req.statbuf.st_size;
+        id->links = req.statbuf.st_nlink;
+        id->mode = (unsigned)req.statbuf.st_mode & MODE_TYPE;
+    }
+    uv_fs_req_cleanup(&req);
+    return rc;
+}
+
+const char *follower_type_name(unsigned mode)
+{
+    switch (mode & MODE_TYPE) {
+    case 0040000: return "directory";
+    case 0010000: return "FIFO";
+    case 0140000: return "socket";
+    case 0020000: return "character device";
+    case 0060000: return "block device";
+    case MODE_REG: return "regular file";
+    }
+    return "special file";
+}
+
+/* At the system's limit: keep FOLLOW_FD_RESERVE descriptors for the rest of
+ * the daemon (outputs, state, directory scans) below what followers hold. */
+static void lower_budget(void)
+{
+    size_t m = open_count > 2 * FOLLOW_FD_RESERVE ? open_count - FOLLOW_FD_RESERVE
+                                                  : open_count / 2;
+
+    if (m < open_max)
+        open_max = m;
+}
+
+/* Opens path for reading without ever blocking (O_NONBLOCK: a FIFO would
+ * wait for a writer). Returns 0 with *fd set, or an error as follower_open's. */
+static int open_fd(const char *path, int *fd, struct ww_err *err)
+{
+    uv_fs_t req;
+    int rc = uv_fs_open(NULL, &req, path, UV_FS_O_RDONLY | UV_FS_O_NONBLOCK, 0, NULL);
+
+    uv_fs_req_cleanup(&req);
+    if (rc >= 0) {
+        *fd = rc;
+        open_count++;
+        return 0;
+    }
+    if (rc == UV_EMFILE || rc == UV_ENFILE) {
+        lower_budget();
+        return ww_err_set(err, WW_ELIMIT, "%s: %s", path, uv_strerror(rc));
+    }
+    if (rc == UV_ENOENT || rc == UV_ENOTDIR)
+        return ww_err_set(err, WW_ENOTFOUND, "%s: %s", path, uv_strerror(rc));
+    return ww_err_set(err, WW_EIO, "%s: %s", path, uv_strerror(rc));
+}
+
+static void close_fd(int *fd)
+{
+    uv_fs_t req;
+
+    if (*fd < 0)
+        return;
+    uv_fs_close(NULL, &req, *fd, NULL);
+    uv_fs_req_cleanup(&req);
+    *fd = -1;
+    open_count--;
 }
 
 /* The encoding of a file resumed in its middle, from its first bytes. */
@@ -42,23 +129,27 @@ static enum encoding sniff_head(int fd, enum encoding enc)
 int follower_open(struct follower *f, const char *path, struct scanner *sc, enum encoding enc,
                   follow_resume_cb resume, void *ctx, struct ww_err *err)
 {
-    uv_fs_t req;
-    uint64_t size;
-    int fd = uv_fs_open(NULL, &req, path, O_RDONLY, 0, NULL), rc;
+    struct ident id;
+    int fd, rc;
 
-    uv_fs_req_cleanup(&req);
     memset(f, 0, sizeof(*f));
-    if (fd < 0)
-        return ww_err_set(err, WW_EIO, "%s: %s", path, uv_strerror(fd));
-    if ((rc = identity(fd, &f->dev, &f->ino, &size, NULL)) != 0) {
-        uv_fs_close(NULL, &req, fd, NULL);
-        uv_fs_req_cleanup(&req);
-        return ww_err_set(err, WW_EIO, "%s: %s", path, uv_strerror(rc));
+    f->fd = -1;
+    if ((rc = open_fd(path, &fd, err)) != 0)
+        return rc;
+    if ((rc = identity(fd, &id)) != 0 || id.mode != MODE_REG) {
+        close_fd(&fd);
+        if (rc != 0)
+            return ww_err_set(err, WW_EIO, "%s: %s", path, uv_strerror(rc));
+        return ww_err_set(err, WW_EINVAL, "%s: a %s, not a regular file", path,
+                          follower_type_name(id.mode));
     }
     f->fd = fd;
+    f->pinned = open_count <= open_max;
+    f->dev = id.dev;
+    f->ino = id.ino;
     f->path = xstrdup(path);
-    f->read_off = resume(ctx, path, f->dev, f->ino, size);
-    if (f->read_off > size)
+    f->read_off = resume(ctx, path, f->dev, f->ino, id.size);
+    if (f->read_off > id.size)
         f->read_off = 0; /* shorter than we knew it: truncated while we were away */
     scan_stream_init(&f->st, sc, f->path, f->read_off > 0 ? sniff_head(fd, enc) : enc,
                      f->read_off, FOLLOW_CHUNK);
@@ -66,34 +157,63 @@ int follower_open(struct follower *f, const char *path, struct scanner *sc, enum
     return 0;
 }
 
+/* Opens a closed follower's file again if its path still names it and it
+ * has something new. Returns 1 when open, 0 when there is nothing to read
+ * (follower_check tells what happened), or an error as follower_open's. */
+static int reopen(struct follower *f, struct ww_err *err)
+{
+    struct ident id;
+    int fd, rc;
+
+    if (path_identity(f->path, &id) != 0 || id.dev != f->dev || id.ino != f->ino ||
+        id.size <= f->read_off)
+        return 0;
+    if ((rc = open_fd(f->path, &fd, err)) != 0)
+        return rc == WW_ENOTFOUND ? 0 : rc;
+    if (identity(fd, &id) != 0 || id.dev != f->dev || id.ino != f->ino) {
+        close_fd(&fd); /* replaced in between */
+        return 0;
+    }
+    f->fd = fd;
+    f->pinned = open_count <= open_max;
+    return 1;
+}
+
 int follower_read(struct follower *f, uint64_t now, struct ww_err *err)
 {
     size_t total = 0;
+    int rc = 1;
 
+    if (f->fd < 0 && (rc = reopen(f, err)) <= 0)
+        return rc;
     while (total < FOLLOW_BUDGET) {
         uv_fs_t req;
         size_t room;
         char *p = scan_stream_space(&f->st, &room);
         uv_buf_t b = uv_buf_init(p, (unsigned)room);
         ssize_t got = uv_fs_read(NULL, &req, f->fd, &b, 1, (int64_t)f->read_off, NULL);
-        int rc;
 
         uv_fs_req_cleanup(&req);
-        if (got < 0)
-            return ww_err_set(err, WW_EIO, "%s: read error: %s", f->path,
-                              uv_strerror((int)got));
+        if (got < 0) {
+            rc = ww_err_set(err, WW_EIO, "%s: read error: %s", f->path, uv_strerror((int)got));
+            break;
+        }
         if (got == 0) {
             f->caught_up = 1;
             rc = scan_stream_push(&f->st, 0, 0); /* frees an idle buffer */
-            return rc < 0 ? rc : 0;
+            break;
         }
         f->read_off += (uint64_t)got;
         f->last_data = now;
         total += (size_t)got;
         if ((rc = scan_stream_push(&f->st, (size_t)got, 0)) != 0)
-            return rc;
+            break;
+        rc = 1;
     }
-    return 1;
+    f->behind = rc == 1;
+    if (!f->pinned && !f->rotated)
+        close_fd(&f->fd); /* beyond the budget: opened again for the next read */
+    return rc;
 }
 
 static void restart_at_zero(struct follower *f)
@@ -107,25 +227,45 @@ static void restart_at_zero(struct follower *f)
     f->st.tag = f;
 }
 
+static enum follow_change truncated(struct follower *f, uint64_t size, struct ww_err *err)
+{
+    ww_err_set(err, WW_OK, "%s: truncated to %llu bytes; reading it again from the start",
+               f->path, (unsigned long long)size);
+    (void)scan_stream_push(&f->st, 0, 1); /* the held line of the old content */
+    restart_at_zero(f);
+    return FOLLOW_TRUNCATED;
+}
+
+/* A closed follower only has its path to go by. */
+static enum follow_change check_closed(struct follower *f, struct ww_err *err)
+{
+    struct ident id;
+    int rc = path_identity(f->path, &id);
+
+    if (rc == UV_ENOENT || rc == UV_ENOTDIR)
+        return FOLLOW_DELETED;
+    if (rc != 0)
+        return FOLLOW_SAME; /* cannot tell (permissions): try again later */
+    if (id.dev != f->dev || id.ino != f->ino)
+        return FOLLOW_LOST;
+    return id.size < f->read_off ? truncated(f, id.size, err) : FOLLOW_SAME;
+}
+
 enum follow_change follower_check(struct follower *f, struct ww_err *err)
 {
-    uv_fs_t req;
-    uint64_t dev, ino, size, links = 1;
-    int rc = uv_fs_stat(NULL, &req, f->path, NULL), same;
+    struct ident at, open;
+    int rc, same;
 
-    same = rc == 0 && req.statbuf.st_dev == f->dev && req.statbuf.st_ino == f->ino;
-    uv_fs_req_cleanup(&req);
-    if (identity(f->fd, &dev, &ino, &size, &links) != 0)
+    if (f->fd < 0)
+        return check_closed(f, err);
+    rc = path_identity(f->path, &at);
+    same = rc == 0 && at.dev == f->dev && at.ino == f->ino;
+    if (identity(f->fd, &open) != 0)
         return FOLLOW_DELETED;
     if (!same && (rc == 0 || rc == UV_ENOENT || rc == UV_ENOTDIR))
-        return links == 0 ? FOLLOW_DELETED : FOLLOW_RENAMED;
-    if (size < f->read_off) {
-        ww_err_set(err, WW_OK, "%s: truncated to %llu bytes; reading it again from the start",
-                   f->path, (unsigned long long)size);
-        (void)scan_stream_push(&f->st, 0, 1); /* the held line of the old content */
-        restart_at_zero(f);
-        return FOLLOW_TRUNCATED;
-    }
+        return open.links == 0 ? FOLLOW_DELETED : FOLLOW_RENAMED;
+    if (open.size < f->read_off)
+        return truncated(f, open.size, err);
     return FOLLOW_SAME;
 }
 
@@ -133,14 +273,16 @@ void follower_drain(struct follower *f, uint64_t now)
 {
     struct ww_err err = {0};
 
-    while (follower_read(f, now, &err) == 1)
+    while (f->fd >= 0 && follower_read(f, now, &err) == 1)
         ;
     (void)scan_stream_push(&f->st, 0, 1);
 }
 
 int follower_idle(struct follower *f, uint64_t now, uint64_t idle_ms)
 {
-    if (scan_stream_pending(&f->st) == 0 || now - f->last_data < idle_ms)
+    /* behind: the line goes on in bytes not read yet (the loop was busy, the
+     * file was not idle) */
+    if (f->behind || scan_stream_pending(&f->st) == 0 || now - f->last_data < idle_ms)
         return 0;
     return scan_stream_push(&f->st, 0, 1);
 }
@@ -152,14 +294,32 @@ uint64_t follower_offset(const struct follower *f)
 
 void follower_close(struct follower *f)
 {
-    uv_fs_t req;
-
-    if (f->fd >= 0) {
-        uv_fs_close(NULL, &req, f->fd, NULL);
-        uv_fs_req_cleanup(&req);
-        f->fd = -1;
-    }
+    close_fd(&f->fd);
     scan_stream_free(&f->st);
     xfree(f->path);
     f->path = NULL;
+}
+
+int follower_over_budget(void)
+{
+    return open_count > open_max;
+}
+
+int follower_shed(struct follower *f)
+{
+    if (f->fd < 0 || f->rotated)
+        return 0;
+    f->pinned = 0;
+    close_fd(&f->fd);
+    return 1;
+}
+
+size_t follower_open_count(void)
+{
+    return open_count;
+}
+
+size_t follower_open_max(void)
+{
+    return open_max;
 }

@@ -19,31 +19,40 @@
 
 #define FOLLOW_CHUNK (256u << 10)
 #define FOLLOW_BUDGET (8u << 20) /* bytes read per file per turn, so none starves the others */
+#define FOLLOW_FD_RESERVE 64     /* descriptors left to outputs and state at the system's limit */
 
 enum follow_change {
     FOLLOW_SAME,
     FOLLOW_TRUNCATED, /* shrank (copy-and-truncate): started over at 0 */
     FOLLOW_RENAMED,   /* the path names another file or none, ours still has a name */
-    FOLLOW_DELETED,   /* ours has no name left */
+    FOLLOW_DELETED,   /* ours has no name left (or, closed: the path names nothing) */
+    FOLLOW_LOST,      /* closed, and the path names another file: ours cannot be read */
 };
 
 struct follower {
     char *path;          /* as found by the glob */
-    int fd;
-    uint64_t dev, ino;   /* identity of what fd has open */
+    int fd;              /* -1 while closed: beyond the open-file budget */
+    int pinned;          /* keeps fd open between reads */
+    uint64_t dev, ino;   /* identity of the file */
     uint64_t read_off;   /* next byte to read */
     struct scan_stream st;
     uint64_t last_data;  /* loop time (ms) of the last bytes read */
     uv_fs_event_t ev;    /* file-system events, when watching */
     int watching;        /* ev is initialised */
-    int evented;         /* and delivers events: polling is only a safety net */
+    int evented;         /* and delivers events (its own, or its directory's) */
     int closing;
     int rotated;         /* renamed away: followed a while longer, path no longer ours */
     int caught_up;       /* has read to the end once: what it reads now is new */
+    int behind;          /* the last read stopped at FOLLOW_BUDGET: more is waiting */
     uint64_t rotated_at;
+    uint64_t long_told_at; /* loop time of the last report of over-long lines */
+    uint64_t long_pending; /* over-long lines since, not reported yet */
+    uint64_t long_last;    /* offset of the last of them */
+    int long_told;         /* one was reported */
     void *owner;         /* the caller's (the input) */
     struct follower *next;
     struct follower *path_next; /* the caller's index by path */
+    struct follower *id_next;   /* and by identity */
     int indexed;
 };
 
@@ -51,16 +60,24 @@ struct follower {
 typedef uint64_t (*follow_resume_cb)(void *ctx, const char *path, uint64_t dev, uint64_t ino,
                                      uint64_t size);
 
-/* Opens path and starts its stream where resume says. Returns 0 or WW_EIO
- * with err set ("path: reason"); on error nothing is left open. */
+/* Opens path (never blocking: a FIFO is refused, not waited on) and starts
+ * its stream where resume says. The follower keeps the file open while fewer
+ * than the open-file budget are; beyond it, it is opened again for each read.
+ * Returns 0; WW_ENOTFOUND when path names nothing; WW_EINVAL when it is not
+ * a regular file ("path: a FIFO, not a regular file"); WW_ELIMIT when the
+ * system has no descriptor left (the budget is then lowered: let followers
+ * go with follower_shed and try again); WW_EIO for other failures
+ * ("path: reason"). On error nothing is left open. */
 int follower_open(struct follower *f, const char *path, struct scanner *sc, enum encoding enc,
                   follow_resume_cb resume, void *ctx, struct ww_err *err) WW_MUST_CHECK;
 
-/* Reads what is new, at most FOLLOW_BUDGET bytes. Returns 0 when at the end,
- * 1 when more remains, or a negative code (err set). */
+/* Reads what is new, at most FOLLOW_BUDGET bytes; a closed follower is
+ * opened for it (when its path still names its file and it grew) and closed
+ * again. Returns 0 when at the end, 1 when more remains, or a negative code
+ * as follower_open's (err set). */
 int follower_read(struct follower *f, uint64_t now, struct ww_err *err);
 
-/* Compares the path with the open file. On FOLLOW_TRUNCATED the follower has
+/* Compares the path with the file. On FOLLOW_TRUNCATED the follower has
  * already started over at 0. A renamed file is told from a deleted one by its
  * link count: an application may still write to the first until it reopens
  * its log, never usefully to the second. */
@@ -78,5 +95,20 @@ uint64_t follower_offset(const struct follower *f);
 
 /* Closes the descriptor and frees the stream (not the uv handle). */
 void follower_close(struct follower *f);
+
+/* The open-file budget, shared by every follower of the process: 1 when
+ * more followers hold a descriptor than it allows (after a WW_ELIMIT);
+ * follower_shed closes an unrotated follower's descriptor until its next
+ * read (returns 1 if it did). */
+int follower_over_budget(void);
+int follower_shed(struct follower *f);
+
+/* "directory", "FIFO", "socket", ... for a file type (st_mode & 0170000). */
+const char *follower_type_name(unsigned mode);
+
+/* Followers holding a descriptor now, and the budget (SIZE_MAX until the
+ * system refused one). */
+size_t follower_open_count(void);
+size_t follower_open_max(void);
 
 #endif

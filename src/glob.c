@@ -151,11 +151,61 @@ struct walk {
     char sep;       /* joins names: \ where the pattern is written with it */
     const char *pattern;
     glob_cb cb;
+    glob_odd_cb odd;
     void *ctx;
     int found;
     int over;
     int max_depth; /* segments below the base the pattern can reach */
 };
+
+static char pattern_sep(const char *pattern)
+{
+    return HAVE_BACKSLASH_PATHS && strchr(pattern, '\\') != NULL ? '\\' : '/';
+}
+
+static char *join(char sep, const char *dir, const char *name)
+{
+    return strcmp(dir, "/") == 0   ? xasprintf("/%s", name)
+           : strcmp(dir, ".") == 0 ? xstrdup(name)
+                                   : xasprintf("%s%c%s", dir, sep, name);
+}
+
+char *glob_child(const char *pattern, const char *name)
+{
+    char *base = glob_base(pattern), *path = join(pattern_sep(pattern), base, name);
+
+    xfree(base);
+    return path;
+}
+
+/* What a directory entry is, following a symbolic link to what it names:
+ * *mode gets its file type (0 for a dangling link); returns 1 for a link. */
+static int entry_type(const char *path, const uv_dirent_t *ent, unsigned *mode)
+{
+    uv_fs_t st;
+    int link;
+
+    switch (ent->type) {
+    case UV_DIRENT_FILE: *mode = 0100000; return 0;
+    case UV_DIRENT_DIR: *mode = 0040000; return 0;
+    case UV_DIRENT_FIFO: *mode = 0010000; return 0;
+    case UV_DIRENT_SOCKET: *mode = 0140000; return 0;
+    case UV_DIRENT_CHAR: *mode = 0020000; return 0;
+    case UV_DIRENT_BLOCK: *mode = 0060000; return 0;
+    default: break;
+    }
+    *mode = 0;
+    link = ent->type == UV_DIRENT_LINK;
+    if (!link) { /* the file system did not say */
+        if (uv_fs_lstat(NULL, &st, path, NULL) == 0)
+            link = (st.statbuf.st_mode & 0170000) == 0120000;
+        uv_fs_req_cleanup(&st);
+    }
+    if (uv_fs_stat(NULL, &st, path, NULL) == 0)
+        *mode = (unsigned)st.statbuf.st_mode & 0170000;
+    uv_fs_req_cleanup(&st);
+    return link;
+}
 
 static void walk(struct walk *w, const char *dir, int depth)
 {
@@ -169,36 +219,30 @@ static void walk(struct walk *w, const char *dir, int depth)
         return;
     }
     while (!w->over && uv_fs_scandir_next(&req, &ent) != UV_EOF) {
-        char *path = strcmp(dir, "/") == 0   ? xasprintf("/%s", ent.name)
-                     : strcmp(dir, ".") == 0 ? xstrdup(ent.name)
-                                             : xasprintf("%s%c%s", dir, w->sep, ent.name);
-        uv_fs_t st;
-        int is_dir = ent.type == UV_DIRENT_DIR, is_file = ent.type == UV_DIRENT_FILE;
+        char *path = join(w->sep, dir, ent.name);
+        unsigned mode;
+        int link = entry_type(path, &ent, &mode);
 
-        if (ent.type == UV_DIRENT_UNKNOWN && uv_fs_stat(NULL, &st, path, NULL) == 0) {
-            is_dir = (st.statbuf.st_mode & 0170000) == 0040000;
-            is_file = (st.statbuf.st_mode & 0170000) == 0100000;
-        } else if (ent.type == UV_DIRENT_LINK && uv_fs_stat(NULL, &st, path, NULL) == 0) {
-            is_file = (st.statbuf.st_mode & 0170000) == 0100000; /* links to dirs: not followed */
-        }
-        if (ent.type == UV_DIRENT_UNKNOWN || ent.type == UV_DIRENT_LINK)
-            uv_fs_req_cleanup(&st);
-        if (is_file && glob_match(w->pattern, path)) {
+        if (mode == 0100000 && glob_match(w->pattern, path)) {
             if (++w->found > GLOB_MAX_FILES)
                 w->over = 1;
             else
                 w->cb(w->ctx, path);
-        } else if (is_dir) {
-            walk(w, path, depth + 1);
+        } else if (mode != 0 && mode != 0100000 && w->odd != NULL &&
+                   glob_match(w->pattern, path)) {
+            w->odd(w->ctx, path, mode);
         }
+        /* links to directories are not followed: a loop cannot trap the walk */
+        if (mode == 0040000 && !link)
+            walk(w, path, depth + 1);
         xfree(path);
     }
     uv_fs_req_cleanup(&req);
 }
 
-int glob_expand(const char *pattern, glob_cb cb, void *ctx, struct ww_err *err)
+int glob_walk(const char *pattern, glob_cb cb, glob_odd_cb odd, void *ctx, struct ww_err *err)
 {
-    struct walk w = {'/', pattern, cb, ctx, 0, 0, 0};
+    struct walk w = {pattern_sep(pattern), pattern, cb, odd, ctx, 0, 0, 0};
     char *base = glob_base(pattern);
     uv_fs_t st;
 
@@ -206,14 +250,16 @@ int glob_expand(const char *pattern, glob_cb cb, void *ctx, struct ww_err *err)
         w.max_depth += is_sep(*q);
     if (strstr(pattern, "**") != NULL)
         w.max_depth = GLOB_MAX_DEPTH;
-    if (HAVE_BACKSLASH_PATHS && strchr(pattern, '\\') != NULL)
-        w.sep = '\\';
 
     if (!has_wild(pattern, strlen(pattern))) {
-        if (uv_fs_stat(NULL, &st, pattern, NULL) == 0 &&
-            (st.statbuf.st_mode & 0170000) == 0100000) {
-            cb(ctx, pattern);
-            w.found = 1;
+        if (uv_fs_stat(NULL, &st, pattern, NULL) == 0) {
+            unsigned mode = (unsigned)st.statbuf.st_mode & 0170000;
+            if (mode == 0100000) {
+                cb(ctx, pattern);
+                w.found = 1;
+            } else if (odd != NULL) {
+                odd(ctx, pattern, mode);
+            }
         }
         uv_fs_req_cleanup(&st);
     } else {
@@ -224,4 +270,9 @@ int glob_expand(const char *pattern, glob_cb cb, void *ctx, struct ww_err *err)
         return ww_err_set(err, WW_ELIMIT, "%s: more than %d files match; the rest are left out",
                           pattern, GLOB_MAX_FILES);
     return w.found;
+}
+
+int glob_expand(const char *pattern, glob_cb cb, void *ctx, struct ww_err *err)
+{
+    return glob_walk(pattern, cb, NULL, ctx, err);
 }

@@ -33,9 +33,21 @@ int glob_deep(const char *pattern);
 
 typedef void (*glob_cb)(void *ctx, const char *path);
 
-/* Calls cb for every regular file matching pattern. Returns the number of
- * files found, or a negative code when the limit was reached (err says so);
- * unreadable directories are left out silently. */
+/* Called for a match that is not a regular file (nor a dangling link); mode
+ * is its file type (st_mode & 0170000: 0040000 a directory, 0010000 a FIFO). */
+typedef void (*glob_odd_cb)(void *ctx, const char *path, unsigned mode);
+
+/* Calls cb for every regular file matching pattern (a symbolic link to one
+ * is reported under its own name). Returns the number of files found, or a
+ * negative code when the limit was reached (err says so); unreadable
+ * directories are left out silently. */
 int glob_expand(const char *pattern, glob_cb cb, void *ctx, struct ww_err *err);
+
+/* glob_expand, and odd (when not NULL) for every other match. */
+int glob_walk(const char *pattern, glob_cb cb, glob_odd_cb odd, void *ctx, struct ww_err *err);
+
+/* The path of the entry name right in pattern's base directory, written as
+ * the walk writes the paths it finds (owned). */
+char *glob_child(const char *pattern, const char *name);
 
 #endif

@@ -4,14 +4,41 @@
  * rotate or vanish. Files present when the input starts begin as start_at
  * says (or where the state left them); files that appear later are read from
  * their beginning, since everything in them is new.
+ *
+ * A directory event names the file it is about: only that file is read or
+ * looked at, so an append costs the same with 50 000 files as with one; the
+ * globs are walked again only at start, on events without a name, when a
+ * glob reaches below directories that are not watched, and on full polls.
+ * Files in a watched directory need no watch of their own. Beyond the
+ * open-file budget (follower.h) files are opened only to read what is new.
+ *
+ * Hostile or broken files are reported once, not at every poll: a path that
+ * cannot be opened (retried every poll until it can), a FIFO or other
+ * non-regular file under a glob, a followed file replaced by one; and, at
+ * most once a minute per file or rule, lines longer than max_line_bytes and
+ * lines on which a pattern hit the PCRE2 match limit (report.c).
  */
 #include <string.h>
 
 #include "daemon_int.h"
 #include "glob.h"
+#include "report.h"
 #include "timestamp.h"
 #include "util/alloc.h"
 #include "util/log.h"
+
+#define MODE_DIR 0040000u
+#define MODE_REG 0100000u
+
+/* A base directory watched for one of the input's globs. */
+struct input_dir {
+    uv_fs_event_t h;
+    struct input *in;
+    size_t i;      /* the glob (in->cfg->paths[i]) */
+    char *base;    /* owned */
+    int inited;    /* h needs closing */
+    int ok;        /* and delivers events */
+};
 
 static size_t path_bucket(const char *path)
 {
@@ -22,25 +49,62 @@ static size_t path_bucket(const char *path)
     return h % INPUT_PATH_BUCKETS;
 }
 
+static size_t id_bucket(uint64_t dev, uint64_t ino)
+{
+    return (size_t)((ino * 0x9E3779B97F4A7C15ull) ^ dev) % INPUT_PATH_BUCKETS;
+}
+
 static void index_add(struct daemon *d, struct follower *f)
 {
-    size_t b = path_bucket(f->path);
+    size_t b = path_bucket(f->path), i = id_bucket(f->dev, f->ino);
 
     f->path_next = d->by_path[b];
     d->by_path[b] = f;
+    f->id_next = d->by_id[i];
+    d->by_id[i] = f;
     f->indexed = 1;
 }
 
-static void index_del(struct daemon *d, struct follower *f)
+/* Gives up the path (renamed away: the name belongs to its successor). */
+static void index_del_path(struct daemon *d, struct follower *f)
 {
-    if (!f->indexed)
+    if (f->indexed != 1)
         return;
     for (struct follower **pp = &d->by_path[path_bucket(f->path)]; *pp; pp = &(*pp)->path_next)
         if (*pp == f) {
             *pp = f->path_next;
             break;
         }
+    f->indexed = 2;
+}
+
+static void index_del(struct daemon *d, struct follower *f)
+{
+    if (f->indexed == 0)
+        return;
+    index_del_path(d, f);
+    for (struct follower **pp = &d->by_id[id_bucket(f->dev, f->ino)]; *pp; pp = &(*pp)->id_next)
+        if (*pp == f) {
+            *pp = f->id_next;
+            break;
+        }
     f->indexed = 0;
+}
+
+static struct follower *by_path(struct daemon *d, const char *path)
+{
+    for (struct follower *f = d->by_path[path_bucket(path)]; f != NULL; f = f->path_next)
+        if (strcmp(f->path, path) == 0)
+            return f;
+    return NULL;
+}
+
+static struct follower *by_id(struct daemon *d, uint64_t dev, uint64_t ino)
+{
+    for (struct follower *f = d->by_id[id_bucket(dev, ino)]; f != NULL; f = f->id_next)
+        if (f->dev == dev && f->ino == ino)
+            return f;
+    return NULL;
 }
 
 static void free_follower(struct follower *f)
@@ -58,6 +122,7 @@ static void follower_closed_cb(uv_handle_t *h)
  * forgotten (the inode may come back as another file). */
 static void release(struct input *in, struct follower *f, int forget)
 {
+    report_file_done(in, f);
     index_del(in->d, f);
     if (forget)
         state_drop(&in->d->st, f->dev, f->ino);
@@ -72,58 +137,160 @@ static void release(struct input *in, struct follower *f, int forget)
     }
 }
 
-static void file_event_cb(uv_fs_event_t *h, const char *name, int events, int status);
+/* When the file was created (Unix ms), for files found at start while the
+ * offsets loaded then are judged (state.loaded_ms); 0 when unknown (the file
+ * system does not tell birth times). */
+static int64_t born_ms(struct input *in, const char *path, uint64_t dev, uint64_t ino)
+{
+    uv_fs_t req;
+    int64_t born = 0;
+
+    if (!in->initial || in->d->st.loaded_ms == 0)
+        return 0;
+    if (uv_fs_stat(NULL, &req, path, NULL) == 0 && req.statbuf.st_dev == dev &&
+        req.statbuf.st_ino == ino)
+        born = (int64_t)req.statbuf.st_birthtim.tv_sec * 1000 +
+               (int64_t)req.statbuf.st_birthtim.tv_nsec / 1000000;
+    uv_fs_req_cleanup(&req);
+    return born;
+}
 
 /* Where a file starts: its saved offset; from the start when the state knew
  * another file under its name (rotated while the daemon was not running:
- * all of it is new); else as start_at says for files there at start, and
- * from the start for files that appeared since. */
+ * all of it is new) or when it was created since the last commit; else as
+ * start_at says for files there at start, and from the start for files that
+ * appeared since.
+ *
+ * Created since the last commit (less a commit interval: the daemon may not
+ * have found it yet when it committed), nothing of a file can have been
+ * committed: a file the application created, and rotated while the daemon
+ * was down (or just before kill -9), is found under its rotated name with no
+ * offset, and is read from its start rather than skipped as start_at: end
+ * would. Created after the last commit, a file whose identity has an offset
+ * got the inode of a deleted file: that offset is not its own. */
 static uint64_t resume_cb(void *ctx, const char *path, uint64_t dev, uint64_t ino, uint64_t size)
 {
     struct input *in = ctx;
     struct state_entry *e = state_find(&in->d->st, dev, ino);
+    int64_t born = born_ms(in, path, dev, ino);
 
+    if (e != NULL && born > 0 && born > in->d->st.loaded_ms) {
+        log_info("%s: created after the last commit, with the inode of an earlier file; reading "
+                 "it from its start", path);
+        e->seen = 1;
+        return 0;
+    }
     if (e != NULL) {
         e->seen = 1;
         return e->offset;
     }
+    if (!in->initial)
+        return 0;
     if (state_find_path(&in->d->st, path, dev, ino) != NULL) {
         log_info("%s: rotated while wsawatch was not running; reading the new file from its "
                  "start", path);
         return 0;
     }
-    return in->initial && !in->cfg->start_beginning ? size : 0;
-}
-
-/* 1 if some input already follows this path (a renamed-away file no longer
- * owns its old path) or identity. */
-static int followed(struct daemon *d, const char *path, uint64_t dev, uint64_t ino)
-{
-    if (path != NULL) {
-        for (struct follower *f = d->by_path[path_bucket(path)]; f != NULL; f = f->path_next)
-            if (strcmp(f->path, path) == 0)
-                return 1;
+    if (!in->cfg->start_beginning && born > 0 &&
+        born >= in->d->st.loaded_ms - (int64_t)in->d->cfg.commit_ms) {
+        log_info("%s: created since the last commit of the offsets; reading it from its start",
+                 path);
         return 0;
     }
-    for (struct input *in = d->inputs; in != NULL; in = in->next) /* new files only: rare */
-        for (struct follower *f = in->files; f != NULL; f = f->next)
-            if (f->dev == dev && f->ino == ino)
-                return 1;
+    return in->cfg->start_beginning ? 0 : size;
+}
+
+/* At the open-file limit: closes followers' descriptors until the budget
+ * holds. Returns 1 if that made room. */
+static int shed(struct daemon *d)
+{
+    static int told;
+    size_t before = follower_open_count();
+
+    for (struct input *in = d->inputs; in != NULL && follower_over_budget(); in = in->next)
+        for (struct follower *f = in->files; f != NULL && follower_over_budget(); f = f->next)
+            (void)follower_shed(f);
+    if (!told) {
+        told = 1;
+        log_warnx("open-file limit reached: keeping at most %zu log files open, the others are "
+                  "opened only to read what is new (raise the limit to keep more open)",
+                  follower_open_max());
+    }
+    return follower_open_count() < before;
+}
+
+/* 1 if path, whose last segment starts at name, lies right in dir. */
+static int right_in(const char *dir, const char *path, const char *name)
+{
+    size_t n = strlen(dir);
+
+    if (strcmp(dir, ".") == 0)
+        return name == path;
+    if (strcmp(dir, "/") == 0)
+        return name == path + 1;
+    return (size_t)(name - path) == n + 1 && strncmp(path, dir, n) == 0;
+}
+
+/* 1 if path lies right in a base directory whose events arrive: that
+ * directory's events tell about it (not about what a link there names). */
+static int covered(const struct input *in, const char *path)
+{
+    const char *name = path;
+    uv_fs_t req;
+    int link = uv_fs_lstat(NULL, &req, path, NULL) != 0 ||
+               (req.statbuf.st_mode & 0170000u) == 0120000u;
+
+    uv_fs_req_cleanup(&req);
+    if (link)
+        return 0;
+    for (const char *q = path; *q; q++)
+        if (*q == '/' || (HAVE_BACKSLASH_PATHS && *q == '\\'))
+            name = q + 1;
+    for (size_t i = 0; i < in->cfg->npaths; i++)
+        if (in->dirs[i].ok && right_in(in->dirs[i].base, path, name))
+            return 1;
     return 0;
+}
+
+static void file_event_cb(uv_fs_event_t *h, const char *name, int events, int status);
+
+/* Reads what is new in a followed file; a failure is reported once, and its
+ * end when the file is readable again. Returns follower_read's result. */
+static int read_file(struct input *in, struct follower *f, uint64_t now)
+{
+    struct ww_err err = {0};
+    int rc = follower_read(f, now, &err);
+
+    if (rc == WW_ELIMIT && shed(in->d)) {
+        memset(&err, 0, sizeof(err));
+        rc = follower_read(f, now, &err);
+    }
+    if (rc < 0)
+        report_failed(in, f->path, rc, err.msg);
+    else
+        report_ok(in, f);
+    report_long_lines(in, f, now);
+    if (rc == 1)
+        daemon_want_more(in->d);
+    return rc;
 }
 
 static void add_file(struct input *in, const char *path)
 {
     struct follower *f = xcalloc(1, sizeof(*f));
     struct ww_err err = {0};
-    int rc;
+    int rc = follower_open(f, path, &in->sc, in->cfg->encoding, resume_cb, in, &err);
 
-    if (follower_open(f, path, &in->sc, in->cfg->encoding, resume_cb, in, &err) != 0) {
-        log_warnx("%s (will retry)", err.msg);
+    if (rc == WW_ELIMIT && shed(in->d)) {
+        memset(&err, 0, sizeof(err));
+        rc = follower_open(f, path, &in->sc, in->cfg->encoding, resume_cb, in, &err);
+    }
+    if (rc != 0) {
+        report_failed(in, path, rc, err.msg);
         xfree(f);
         return;
     }
-    if (followed(in->d, NULL, f->dev, f->ino)) {
+    if (by_id(in->d, f->dev, f->ino) != NULL) {
         free_follower(f); /* a hard link or a second glob: followed once */
         return;
     }
@@ -133,63 +300,257 @@ static void add_file(struct input *in, const char *path)
     in->files = f;
     index_add(in->d, f);
     log_debug("following %s from offset %llu", path, (unsigned long long)f->read_off);
-    if (!in->cfg->poll_only && uv_fs_event_init(in->d->loop, &f->ev) == 0) {
+    report_ok(in, f);
+    f->evented = !in->cfg->poll_only && covered(in, path);
+    if (!in->cfg->poll_only && !f->evented && f->pinned &&
+        uv_fs_event_init(in->d->loop, &f->ev) == 0) {
         f->ev.data = f;
         f->watching = 1;
         f->evented = uv_fs_event_start(&f->ev, file_event_cb, path, 0) == 0;
         if (!f->evented)
             uv_fs_event_stop(&f->ev); /* polling covers it */
     }
-    if ((rc = follower_read(f, uv_now(in->d->loop), &err)) < 0)
-        log_warnx("%s", err.msg);
-    else if (rc == 1)
-        daemon_want_more(in->d);
+    if (!in->d->paused)
+        (void)read_file(in, f, uv_now(in->d->loop));
+}
+
+static void changed(struct input *in, struct follower *f);
+
+/* 1 if the follower's file has no name left (deleted, still open). */
+static int unlinked_file(const struct follower *f)
+{
+    uv_fs_t req;
+    int gone;
+
+    if (f->fd < 0)
+        return 0;
+    gone = uv_fs_fstat(NULL, &req, f->fd, NULL) == 0 && req.statbuf.st_nlink == 0;
+    uv_fs_req_cleanup(&req);
+    return gone;
+}
+
+/* A path that matches: followed if it is a regular file not followed yet
+ * (under another name, a link: once), reported if it is something else. */
+static void consider(struct input *in, const char *path)
+{
+    uv_fs_t req;
+    int rc = uv_fs_stat(NULL, &req, path, NULL);
+    unsigned mode = (unsigned)req.statbuf.st_mode & 0170000u;
+    uint64_t dev = req.statbuf.st_dev, ino = req.statbuf.st_ino;
+    struct follower *known = rc == 0 ? by_id(in->d, dev, ino) : NULL;
+
+    uv_fs_req_cleanup(&req);
+    /* the path names a file, so a follower of that identity whose file has
+     * no name left follows a deleted file whose inode the file system gave
+     * to this new one (ext4 does, at once): that one is read to its end and
+     * let go first, or this file would be taken for it and not followed */
+    if (known != NULL && known->owner == in && !in->d->paused && unlinked_file(known)) {
+        changed(in, known);
+        known = by_id(in->d, dev, ino);
+    }
+    /* a renamed-away file, followed under its old name, that the application
+     * still writes to before it reopens its log: read now, not after rotate_wait */
+    if (known != NULL && known->rotated && known->owner == in && !in->d->paused)
+        (void)read_file(in, known, uv_now(in->d->loop));
+    if (rc == UV_ENOENT || rc == UV_ENOTDIR || known != NULL)
+        return;
+    if (rc == 0 && mode != MODE_REG)
+        report_odd(in, path, mode);
+    else
+        add_file(in, path); /* or reports why it cannot be opened */
 }
 
 static void found_cb(void *ctx, const char *path)
 {
     struct input *in = ctx;
 
-    if (!glob_excluded(in->cfg->exclude, in->cfg->nexclude, path) &&
-        !followed(in->d, path, 0, 0))
-        add_file(in, path);
+    if (!glob_excluded(in->cfg->exclude, in->cfg->nexclude, path) && by_path(in->d, path) == NULL)
+        consider(in, path);
+}
+
+static void odd_cb(void *ctx, const char *path, unsigned mode)
+{
+    struct input *in = ctx;
+
+    if (!glob_excluded(in->cfg->exclude, in->cfg->nexclude, path))
+        report_odd(in, path, mode);
 }
 
 void input_scan(struct input *in)
 {
     for (size_t i = 0; i < in->cfg->npaths; i++) {
         struct ww_err err = {0};
-        if (glob_expand(in->cfg->paths[i], found_cb, in, &err) < 0)
+        if (glob_walk(in->cfg->paths[i], found_cb, odd_cb, in, &err) < 0 && !in->over_told) {
+            in->over_told = 1;
             log_warnx("%s", err.msg);
+        }
     }
 }
 
+static void unlink_follower(struct input *in, struct follower *f)
+{
+    for (struct follower **pp = &in->files; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == f) {
+            *pp = f->next;
+            return;
+        }
+    }
+}
+
+/* The follower is done (1: its file deleted, forget its offset; 2: keep
+ * it). Its path, no longer its own, is looked at again at once: the file
+ * that took the name is its successor, or something else to report. */
+static void finish(struct input *in, struct follower *f, int how, int unlinked)
+{
+    char *path = f->rotated ? NULL : xstrdup(f->path);
+
+    if (!unlinked)
+        unlink_follower(in, f);
+    release(in, f, how == 1);
+    if (path != NULL) {
+        report_vacated(in, path);
+        consider(in, path);
+        xfree(path);
+    } else if (how == 2) {
+        /* a renamed file let go after rotate_wait: followed again under its
+         * new name at once, while the state still has its offset (pruned
+         * after two commits; found later, it would be read again from 0) */
+        input_scan(in);
+    }
+}
+
+/* What a change under a follower's name means. Returns 1 (deleted: forget
+ * it) or 2 (renamed and quiet for rotate_wait, or replaced while closed)
+ * when the follower is done, after reading its file to the end; 0 while it
+ * goes on. */
+static int settle(struct input *in, struct follower *f, uint64_t now)
+{
+    struct ww_err err = {0};
+    enum follow_change c = follower_check(f, &err);
+    uint64_t quiet_since = f->last_data > f->rotated_at ? f->last_data : f->rotated_at;
+    char *path;
+
+    switch (c) {
+    case FOLLOW_TRUNCATED:
+        log_info("%s", err.msg);
+        return 0;
+    case FOLLOW_DELETED:
+        follower_drain(f, now);
+        log_info("%s: deleted; read to its end", f->path);
+        return 1;
+    case FOLLOW_LOST:
+        log_info("%s: replaced while not held open (beyond the open-file limit); the new file is "
+                 "read from its start", f->path);
+        return 2;
+    case FOLLOW_RENAMED:
+        if (!f->rotated) {
+            f->rotated = 1;
+            f->rotated_at = now;
+            index_del_path(in->d, f); /* the name belongs to its successor now */
+            log_info("%s: rotated; the renamed file is read until it is quiet for %llums",
+                     f->path, (unsigned long long)in->cfg->rotate_wait_ms);
+            path = xstrdup(f->path);
+            report_vacated(in, path);
+            consider(in, path); /* the successor, at once */
+            xfree(path);
+            return 0;
+        }
+        if (now - quiet_since < in->cfg->rotate_wait_ms)
+            return 0;
+        follower_drain(f, now);
+        return 2;
+    case FOLLOW_SAME:
+        break;
+    }
+    return 0;
+}
+
+/* Something happened to a followed file: read what is new, and if its name
+ * now points elsewhere, finish it and look at its successor. */
+static void changed(struct input *in, struct follower *f)
+{
+    uint64_t now = uv_now(in->d->loop);
+    int rc;
+
+    if (in->d->paused)
+        return; /* an output is full: the poll reads on when it is not */
+    rc = read_file(in, f, now);
+
+    if (rc != 1 && (rc = settle(in, f, now)) != 0)
+        finish(in, f, rc, 0);
+}
+
+static void file_event_cb(uv_fs_event_t *h, const char *name, int events, int status)
+{
+    struct follower *f = h->data;
+
+    (void)name, (void)events, (void)status;
+    if (f->closing)
+        return;
+    changed(f->owner, f);
+    daemon_flush(((struct input *)f->owner)->d);
+}
+
+static int is_dir(const char *path)
+{
+    uv_fs_t req;
+    int dir = uv_fs_lstat(NULL, &req, path, NULL) == 0 &&
+              (req.statbuf.st_mode & 0170000u) == MODE_DIR;
+
+    uv_fs_req_cleanup(&req);
+    return dir;
+}
+
+/* A name in a watched base directory changed: only that file is read, or
+ * looked at when it is not followed; without a name, the globs are walked. */
 static void dir_event_cb(uv_fs_event_t *h, const char *name, int events, int status)
 {
-    (void)name, (void)events, (void)status;
-    input_scan(h->data);
-    daemon_flush(((struct input *)h->data)->d);
+    struct input_dir *dd = h->data;
+    struct input *in = dd->in;
+    const char *pattern = in->cfg->paths[dd->i];
+    char *path;
+    struct follower *f;
+
+    (void)events;
+    if (status < 0 || name == NULL || *name == '\0') {
+        input_scan(in);
+    } else {
+        path = glob_child(pattern, name);
+        if ((f = by_path(in->d, path)) != NULL) {
+            if (f->owner == in)
+                changed(in, f);
+        } else if (glob_match(pattern, path)) {
+            found_cb(in, path);
+        } else if (glob_deep(pattern) && is_dir(path)) {
+            input_scan(in); /* a new directory, perhaps with files in it already */
+        }
+        xfree(path);
+    }
+    daemon_flush(in->d);
 }
 
 static void watch_dirs(struct input *in)
 {
     in->dirs = xcalloc(in->cfg->npaths + 1, sizeof(*in->dirs));
     for (size_t i = 0; i < in->cfg->npaths; i++) {
-        char *base = glob_base(in->cfg->paths[i]);
-        uv_fs_event_t *h = &in->dirs[in->ndirs];
+        struct input_dir *dd = &in->dirs[i];
 
-        if (uv_fs_event_init(in->d->loop, h) == 0) {
-            h->data = in;
-            in->ndirs++;
-            if (uv_fs_event_start(h, dir_event_cb, base, 0) != 0) {
-                log_debug("%s: no file-system events; polling every %llums", base,
-                          (unsigned long long)in->d->cfg.poll_ms);
-                in->rescan_always = 1;
-            }
-        }
+        dd->in = in;
+        dd->i = i;
+        dd->base = glob_base(in->cfg->paths[i]);
         /* events cover only the base directory: deeper matches need the poll */
         in->rescan_always |= glob_deep(in->cfg->paths[i]);
-        xfree(base);
+        if (in->cfg->poll_only || uv_fs_event_init(in->d->loop, &dd->h) != 0)
+            continue;
+        dd->h.data = dd;
+        dd->inited = 1;
+        in->ndirs++;
+        dd->ok = uv_fs_event_start(&dd->h, dir_event_cb, dd->base, 0) == 0;
+        if (!dd->ok) {
+            log_debug("%s: no file-system events; polling every %llums", dd->base,
+                      (unsigned long long)in->d->cfg.poll_ms);
+            in->rescan_always = 1;
+        }
     }
 }
 
@@ -208,94 +569,41 @@ int input_start(struct daemon *d, struct input *in, const struct cfg_input *cfg,
     in->sc.encoding = cfg->encoding;
     in->sc.cb = daemon_line_cb;
     in->sc.ctx = d;
-    if (!cfg->poll_only)
-        watch_dirs(in);
+    watch_dirs(in);
     in->initial = 1;
     input_scan(in);
     in->initial = 0;
     return 0;
 }
 
-/* What a change under a follower's name means. Returns 1 (deleted: forget
- * it) or 2 (renamed and quiet for rotate_wait) when the follower is done,
- * after reading its file to the end; 0 while it goes on. */
-static int settle(struct input *in, struct follower *f, uint64_t now)
-{
-    struct ww_err err = {0};
-    enum follow_change c = follower_check(f, &err);
-    uint64_t quiet_since = f->last_data > f->rotated_at ? f->last_data : f->rotated_at;
-
-    switch (c) {
-    case FOLLOW_TRUNCATED:
-        log_info("%s", err.msg);
-        return 0;
-    case FOLLOW_DELETED:
-        follower_drain(f, now);
-        log_info("%s: deleted; read to its end", f->path);
-        return 1;
-    case FOLLOW_RENAMED:
-        if (!f->rotated) {
-            f->rotated = 1;
-            f->rotated_at = now;
-            index_del(in->d, f); /* the name belongs to its successor now */
-            log_info("%s: rotated; the renamed file is read until it is quiet for %llums",
-                     f->path, (unsigned long long)in->cfg->rotate_wait_ms);
-            return 0;
-        }
-        if (now - quiet_since < in->cfg->rotate_wait_ms)
-            return 0;
-        follower_drain(f, now);
-        return 2;
-    case FOLLOW_SAME:
-        break;
-    }
-    return 0;
-}
-
-static void unlink_follower(struct input *in, struct follower *f)
-{
-    for (struct follower **pp = &in->files; *pp != NULL; pp = &(*pp)->next) {
-        if (*pp == f) {
-            *pp = f->next;
-            return;
-        }
-    }
-}
-
-/* Something happened to a followed file: read what is new, and if its name
- * now points elsewhere, finish it and look for its successor at once. */
-static void file_event_cb(uv_fs_event_t *h, const char *name, int events, int status)
-{
-    struct follower *f = h->data;
-    struct input *in = f->owner;
-    uint64_t now = uv_now(in->d->loop);
-    struct ww_err err = {0};
-    int rc;
-
-    (void)name, (void)events, (void)status;
-    if (f->closing)
-        return;
-    if ((rc = follower_read(f, now, &err)) < 0)
-        log_warnx("%s", err.msg);
-    else if (rc == 1)
-        daemon_want_more(in->d);
-    if (rc != 1 && (rc = settle(in, f, now)) != 0) {
-        unlink_follower(in, f);
-        release(in, f, rc == 1);
-    }
-    input_scan(in); /* the successor of a rotated file, at once */
-    daemon_flush(in->d);
-}
-
 /* A file with working file-system events needs no polling but as a safety
- * net; a renamed-away one only once its rotate_wait may have passed. */
+ * net; a renamed-away one with its own watch only once its rotate_wait may
+ * have passed (its directory's events name it no more: without a watch of
+ * its own it is polled). */
 static int needs_poll(const struct input *in, const struct follower *f, uint64_t now, int full)
 {
     uint64_t quiet_since = f->last_data > f->rotated_at ? f->last_data : f->rotated_at;
 
     if (f->rotated)
-        return now - quiet_since >= in->cfg->rotate_wait_ms || full;
+        return !(f->watching && f->evented) || now - quiet_since >= in->cfg->rotate_wait_ms || full;
     return !f->evented || full;
+}
+
+/* Paths that could not be read are tried again every poll. */
+static void retry(struct input *in)
+{
+    char **paths;
+    size_t n = report_failing(in, &paths);
+
+    for (size_t i = 0; i < n; i++) {
+        struct follower *f = by_path(in->d, paths[i]);
+        if (f == NULL)
+            consider(in, paths[i]);
+        else if (f->owner == in)
+            changed(in, f);
+        xfree(paths[i]);
+    }
+    xfree(paths);
 }
 
 int input_poll(struct input *in, int full)
@@ -304,28 +612,35 @@ int input_poll(struct input *in, int full)
     struct follower **pp = &in->files;
     int more = 0;
 
-    while (*pp != NULL) {
+    while (*pp != NULL && !in->d->paused) { /* paused: an output is full */
         struct follower *f = *pp;
-        struct ww_err err = {0};
         int rc = 0;
 
         if (needs_poll(in, f, now, full)) {
-            if ((rc = follower_read(f, now, &err)) < 0)
-                log_warnx("%s", err.msg);
-            more |= rc == 1;
+            more |= (rc = read_file(in, f, now)) == 1;
             if (rc != 1 && (rc = settle(in, f, now)) != 0) {
                 *pp = f->next;
-                release(in, f, rc == 1);
+                finish(in, f, rc, 1);
                 continue;
             }
         }
         if (follower_idle(f, now, in->cfg->idle_flush_ms) < 0)
             log_warnx("%s: output error", f->path);
+        report_long_lines(in, f, now);
         pp = &f->next;
     }
+    retry(in);
     if (full || in->ndirs == 0 || in->rescan_always)
         input_scan(in); /* replaced files come back as new ones, from their start */
+    if (full)
+        report_prune(in);
+    report_tick(in, now, 0);
     return more;
+}
+
+void input_match_limit(struct input *in, const struct line_ref *l, const struct rule *r)
+{
+    report_match_limit(in, l, r, uv_now(in->d->loop));
 }
 
 void input_record_offsets(struct input *in, struct state *st)
@@ -334,14 +649,21 @@ void input_record_offsets(struct input *in, struct state *st)
         state_set(st, f->dev, f->ino, follower_offset(f), f->path);
 }
 
+static void free_input(struct input *in)
+{
+    for (size_t i = 0; in->dirs[i].base != NULL; i++) /* cfg may be gone (reload) */
+        xfree(in->dirs[i].base);
+    xfree(in->dirs);
+    xfree(in);
+}
+
 static void dir_closed_cb(uv_handle_t *h)
 {
-    struct input *in = h->data;
+    struct input_dir *dd = h->data;
+    struct input *in = dd->in;
 
-    if (--in->ndirs == 0) {
-        xfree(in->dirs);
-        xfree(in);
-    }
+    if (--in->ndirs == 0)
+        free_input(in);
 }
 
 void input_stop(struct input *in)
@@ -351,6 +673,8 @@ void input_stop(struct input *in)
         in->files = f->next;
         release(in, f, 0);
     }
+    report_tick(in, uv_now(in->d->loop), 1);
+    report_free(in);
     if (in->own != NULL) {
         matcher_free(in->own);
         xfree(in->own);
@@ -358,10 +682,10 @@ void input_stop(struct input *in)
     scanner_free(&in->sc);
     timestamp_pattern_free(in->ts_re);
     if (in->ndirs == 0) {
-        xfree(in->dirs);
-        xfree(in);
+        free_input(in);
         return;
     }
-    for (size_t i = 0, n = in->ndirs; i < n; i++)
-        uv_close((uv_handle_t *)&in->dirs[i], dir_closed_cb);
+    for (size_t i = 0; in->dirs[i].base != NULL; i++)
+        if (in->dirs[i].inited)
+            uv_close((uv_handle_t *)&in->dirs[i].h, dir_closed_cb);
 }

@@ -56,6 +56,8 @@ static int load_file(struct table *t, struct ruleset *rs, struct alert_set *as, 
     int errors;
 
     if (fs_read_all(path, RULE_FILE_MAX, &data, &len, &err) != 0) {
+        if (err.code == WW_ENOMEM)
+            return diag_oom(d);
         diag_add(d, DIAG_ERROR, NULL, 0, 0, "%s", err.msg);
         return 1;
     }
@@ -91,14 +93,16 @@ int rulefiles_load_path(struct table *t, struct ruleset *rs, struct alert_set *a
     if (!dir)
         return load_file(t, rs, as, path, d);
     n = fs_list_dir(path, &names, &err);
+    if (n == WW_ENOMEM)
+        return diag_oom(d);
     if (n < 0) {
         diag_add(d, DIAG_ERROR, NULL, 0, 0, "%s", err.msg);
         return 1;
     }
     for (int i = 0; i < n; i++) {
-        if (is_yaml_name(names[i])) {
-            char *full = xasprintf("%s/%s", path, names[i]);
-            errors += load_file(t, rs, as, full, d);
+        if (is_yaml_name(names[i]) && !d->oom) {
+            char *full = try_asprintf("%s/%s", path, names[i]);
+            errors += full != NULL ? load_file(t, rs, as, full, d) : diag_oom(d);
             xfree(full);
         }
         xfree(names[i]);
@@ -113,18 +117,21 @@ int rulefiles_load_all(struct table *t, struct ruleset *rs, struct alert_set *as
 {
     int errors = 0;
 
-    for (const struct embedded_file *f = embedded_rules; f->name != NULL; f++) {
+    /* After out of memory, what is left would only add errors that follow
+     * from it (a code missing from the table is unknown to the rules). */
+    for (const struct embedded_file *f = embedded_rules; f->name != NULL && !d->oom; f++) {
         char *name;
 
         if (!builtin_patterns && strncmp(f->name, "codes/", 6) != 0)
             continue;
-        name = xasprintf("(built-in) rules/%s", f->name);
-        errors += rulefiles_load_buffer(t, rs, as, name, f->data, f->len, d);
+        name = try_asprintf("(built-in) rules/%s", f->name);
+        errors +=
+            name != NULL ? rulefiles_load_buffer(t, rs, as, name, f->data, f->len, d) : diag_oom(d);
         xfree(name);
     }
-    for (size_t i = 0; i < npaths; i++)
+    for (size_t i = 0; i < npaths && !d->oom; i++)
         errors += rulefiles_load_path(t, rs, as, paths[i], missing_ok, d);
-    table_finish(t);
-    errors += ruleset_compile(rs, t, d);
-    return errors;
+    if (!d->oom && table_finish(t) != 0)
+        errors += diag_oom(d);
+    return d->oom ? errors : errors + ruleset_compile(rs, t, d);
 }

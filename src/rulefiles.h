@@ -36,7 +36,10 @@ int rulefiles_load_path(struct table *t, struct ruleset *rs, struct alert_set *a
 
 /* Built-in rules (only the code table when builtin_patterns is 0), then each
  * path, then table_finish and ruleset_compile. Returns the number of errors;
- * the table and ruleset are usable when 0. */
+ * the table and ruleset are usable when 0. Out of memory is one of the
+ * errors (d->oom): loading stops there (and does not start when d already
+ * records it). Whatever the errors, the table, ruleset and alert set can be
+ * freed as usual and hold nothing else. */
 int rulefiles_load_all(struct table *t, struct ruleset *rs, struct alert_set *as,
                        int builtin_patterns, char *const *paths, size_t npaths, int missing_ok,
                        struct diag *d);

@@ -74,17 +74,25 @@ const struct rule *ruleset_find(const struct ruleset *rs, const char *id)
     return NULL;
 }
 
-static void add_example(struct rule *r, yaml_node_t *at, const char *line, int match)
+/* Returns 0, or the number of errors added to d (1: out of memory), with the
+ * examples as they were. */
+static int add_example(struct rule *r, yaml_node_t *at, const char *line, int match, struct diag *d)
 {
     struct rule_example *e;
+    char *copy;
 
-    r->examples = xreallocarray(r->examples, r->nexamples + 1, sizeof(*r->examples));
+    if ((e = try_reallocarray(r->examples, r->nexamples + 1, sizeof(*e))) == NULL)
+        return diag_oom(d);
+    r->examples = e;
+    if ((copy = try_strdup(line)) == NULL)
+        return diag_oom(d);
     e = &r->examples[r->nexamples++];
     memset(e, 0, sizeof(*e));
-    e->line = xstrdup(line);
+    e->line = copy;
     e->match = match;
     e->line_no = (int)at->start_mark.line + 1;
     e->col = (int)at->start_mark.column + 1;
+    return 0;
 }
 
 static int load_match_example(struct rule *r, struct ydoc *y, yaml_node_t *item, struct diag *d)
@@ -95,18 +103,21 @@ static int load_match_example(struct rule *r, struct ydoc *y, yaml_node_t *item,
 
     if (f[X_LINE] == NULL || f[X_CODES] == NULL)
         return errors;
-    add_example(r, item, ydoc_str(f[X_LINE]), 1);
+    if (add_example(r, item, ydoc_str(f[X_LINE]), 1, d) != 0)
+        return errors + 1;
     e = &r->examples[r->nexamples - 1];
     for (yaml_node_item_t *it = f[X_CODES]->data.sequence.items.start;
          it < f[X_CODES]->data.sequence.items.top; it++) {
         yaml_node_t *c = ydoc_node(y, *it);
-        long v;
+        long v, *codes;
         if (ydoc_long(c, &v) != 0) {
             ydoc_error(y, c, d, "rule '%s': example codes must be numbers", r->id);
             errors++;
             continue;
         }
-        e->codes = xreallocarray(e->codes, e->ncodes + 1, sizeof(long));
+        if ((codes = try_reallocarray(e->codes, e->ncodes + 1, sizeof(long))) == NULL)
+            return errors + diag_oom(d);
+        e->codes = codes;
         e->codes[e->ncodes++] = v;
     }
     return errors;
@@ -126,7 +137,7 @@ static int load_examples(struct rule *r, struct ydoc *y, yaml_node_t *node, stru
             if (k == E_MATCH) {
                 errors += load_match_example(r, y, item, d);
             } else if (item->type == YAML_SCALAR_NODE) {
-                add_example(r, item, ydoc_str(item), 0);
+                errors += add_example(r, item, ydoc_str(item), 0, d);
             } else {
                 ydoc_error(y, item, d, "rule '%s': a nomatch example must be a string", r->id);
                 errors++;
@@ -150,28 +161,38 @@ static int check_literals(struct rule *r, struct ydoc *y, yaml_node_t *at, struc
     return errors;
 }
 
+/* *dst = a copy of the node's text, or of dflt when the node is NULL (NULL:
+ * none). Returns 0 or WW_ENOMEM. */
+static int copy_str(char **dst, yaml_node_t *node, const char *dflt)
+{
+    const char *s = node != NULL ? ydoc_str(node) : dflt;
+
+    *dst = NULL;
+    if (s != NULL && (*dst = try_strdup(s)) == NULL)
+        return WW_ENOMEM;
+    return 0;
+}
+
 static int load_rule(struct rule *r, struct ydoc *y, yaml_node_t *item, struct diag *d)
 {
     yaml_node_t *f[R_COUNT];
     int errors = ydoc_map(y, item, rule_fields, R_COUNT, f, d);
 
     memset(r, 0, sizeof(*r));
-    r->id = xstrdup(f[R_ID] ? ydoc_str(f[R_ID]) : "?");
-    r->file = xstrdup(y->name);
     r->line = (int)item->start_mark.line + 1;
     r->col = (int)item->start_mark.column + 1;
-    if (f[R_DESCRIPTION])
-        r->description = xstrdup(ydoc_str(f[R_DESCRIPTION]));
     if (f[R_PATTERN]) {
-        r->pattern = xstrdup(ydoc_str(f[R_PATTERN]));
         r->pattern_line = (int)f[R_PATTERN]->start_mark.line + 1;
         r->pattern_col = (int)f[R_PATTERN]->start_mark.column + 1;
     }
-    if (f[R_CODE])
-        r->code_text = xstrdup(ydoc_str(f[R_CODE]));
+    if (copy_str(&r->id, f[R_ID], "?") || copy_str(&r->file, NULL, y->name) ||
+        copy_str(&r->description, f[R_DESCRIPTION], NULL) ||
+        copy_str(&r->pattern, f[R_PATTERN], NULL) || copy_str(&r->code_text, f[R_CODE], NULL))
+        return errors + diag_oom(d); /* the rest needs r->id */
     if (f[R_MESSAGES] && ydoc_bool(f[R_MESSAGES], &r->messages) != 0)
         errors++;
-    r->nliterals = ydoc_strlist(y, f[R_LITERALS], &r->literals);
+    if (ydoc_strlist(y, f[R_LITERALS], &r->literals, &r->nliterals, d) != 0)
+        return errors + 1;
     errors += check_literals(r, y, f[R_LITERALS], d);
     if (r->messages && (r->pattern || r->nliterals)) {
         ydoc_error(y, item, d, "rule '%s': 'messages: true' takes no pattern or literals", r->id);
@@ -185,20 +206,27 @@ static int load_rule(struct rule *r, struct ydoc *y, yaml_node_t *item, struct d
     return errors;
 }
 
-static void put_rule(struct ruleset *rs, struct rule *r)
+/* Takes r into rs. Returns 0, or WW_ENOMEM with rs as it was and r still
+ * the caller's. */
+static int put_rule(struct ruleset *rs, struct rule *r)
 {
     for (size_t i = 0; i < rs->n; i++) {
         if (strcmp(rs->v[i].id, r->id) == 0) {
             rule_free(&rs->v[i]);
             rs->v[i] = *r;
-            return;
+            return 0;
         }
     }
     if (rs->n == rs->cap) {
-        rs->cap = rs->cap ? rs->cap * 2 : 32;
-        rs->v = xreallocarray(rs->v, rs->cap, sizeof(*rs->v));
+        size_t cap = rs->cap ? rs->cap * 2 : 32;
+        struct rule *v = try_reallocarray(rs->v, cap, sizeof(*rs->v));
+        if (v == NULL)
+            return WW_ENOMEM;
+        rs->v = v;
+        rs->cap = cap;
     }
     rs->v[rs->n++] = *r;
+    return 0;
 }
 
 int ruleset_add_yaml(struct ruleset *rs, struct ydoc *y, yaml_node_t *seq, struct diag *d)
@@ -209,15 +237,15 @@ int ruleset_add_yaml(struct ruleset *rs, struct ydoc *y, yaml_node_t *seq, struc
         ydoc_error(y, seq, d, "'rules' must be a list");
         return 1;
     }
-    for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
-         it++) {
+    for (yaml_node_item_t *it = seq->data.sequence.items.start;
+         it < seq->data.sequence.items.top && !d->oom; it++) {
         struct rule r;
         int e = load_rule(&r, y, ydoc_node(y, *it), d);
+        if (e == 0 && put_rule(rs, &r) != 0)
+            e = diag_oom(d);
         if (e > 0) {
             rule_free(&r);
             errors += e;
-        } else {
-            put_rule(rs, &r);
         }
     }
     return errors;
@@ -237,8 +265,8 @@ static enum group_kind kind_of(const char *name)
     return G_CAPTURE;
 }
 
-/* Reads PCRE2's name table into r->groups. */
-static void map_groups(struct rule *r)
+/* Reads PCRE2's name table into r->groups. Returns 0 or WW_ENOMEM. */
+static int map_groups(struct rule *r)
 {
     uint32_t count = 0, entry = 0;
     PCRE2_SPTR table;
@@ -247,24 +275,32 @@ static void map_groups(struct rule *r)
     pcre2_pattern_info(r->re, PCRE2_INFO_NAMECOUNT, &count);
     pcre2_pattern_info(r->re, PCRE2_INFO_NAMEENTRYSIZE, &entry);
     pcre2_pattern_info(r->re, PCRE2_INFO_NAMETABLE, &table);
-    r->groups = xcalloc(count + 1, sizeof(*r->groups));
+    if ((r->groups = try_calloc(count + 1, sizeof(*r->groups))) == NULL)
+        return WW_ENOMEM;
     for (uint32_t i = 0; i < count; i++) {
         const unsigned char *e = table + (size_t)i * entry;
         size_t len = strlen((const char *)e + 2);
-        struct rule_group *g = &r->groups[r->ngroups++];
+        struct rule_group *g = &r->groups[r->ngroups];
 
         g->number = (e[0] << 8) | e[1];
         while (len > 1 && isdigit(e[2 + len - 1]))
             len--;
-        g->name = xstrndup((const char *)e + 2, len);
+        if ((g->name = try_strndup((const char *)e + 2, len)) == NULL)
+            return WW_ENOMEM; /* rule_free frees the groups before it */
+        r->ngroups++;
         g->kind = kind_of(g->name);
         has_code |= g->kind != G_CAPTURE;
     }
     r->capture_only = !has_code && r->fixed == NULL;
+    return 0;
 }
 
-static int compile_rule(struct rule *r, const struct table *t, struct diag *d)
+/* Compiles r with cc (whose allocator is alloc.h's: a failure there is out
+ * of memory). Returns the number of errors added to d. */
+static int compile_rule(struct rule *r, const struct table *t, pcre2_compile_context *cc,
+                        struct diag *d)
 {
+    unsigned long failures = alloc_failures();
     PCRE2_SIZE off;
     int err;
     char msg[256];
@@ -282,15 +318,20 @@ static int compile_rule(struct rule *r, const struct table *t, struct diag *d)
     }
     if (r->messages)
         return 0;
-    r->re = pcre2_compile((PCRE2_SPTR)r->pattern, PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL);
+    r->re = pcre2_compile((PCRE2_SPTR)r->pattern, PCRE2_ZERO_TERMINATED, 0, &err, &off, cc);
+    if (r->re == NULL && err == PCRE2_ERROR_HEAP_FAILED)
+        return diag_oom(d);
     if (r->re == NULL) {
         pcre2_get_error_message(err, (PCRE2_UCHAR *)msg, sizeof(msg));
         diag_add(d, DIAG_ERROR, r->file, r->pattern_line, r->pattern_col,
                  "rule '%s': pattern error at offset %zu: %s", r->id, (size_t)off, msg);
         return 1;
     }
-    (void)pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE); /* interpreter if no JIT */
-    map_groups(r);
+    /* Without JIT the interpreter runs it; only our allocator failing is an error. */
+    if ((pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE) == PCRE2_ERROR_NOMEMORY &&
+         alloc_failures() != failures) ||
+        map_groups(r) != 0)
+        return diag_oom(d);
     if (r->nliterals == 0)
         diag_add(d, DIAG_WARNING, r->file, r->line, r->col,
                  "rule '%s' has no literals: it runs on every line", r->id);
@@ -299,14 +340,24 @@ static int compile_rule(struct rule *r, const struct table *t, struct diag *d)
 
 int ruleset_compile(struct ruleset *rs, const struct table *t, struct diag *d)
 {
+    pcre2_general_context *gc =
+        pcre2_general_context_create(alloc_ctx_malloc, alloc_ctx_free, NULL);
+    pcre2_compile_context *cc = gc != NULL ? pcre2_compile_context_create(gc) : NULL;
     int errors = 0;
     size_t k = 0;
-    struct rule *sorted;
+    struct rule *sorted = NULL;
 
-    for (size_t i = 0; i < rs->n; i++)
-        errors += compile_rule(&rs->v[i], t, d);
+    if (cc == NULL) {
+        errors = diag_oom(d);
+        goto out;
+    }
+    for (size_t i = 0; i < rs->n && !d->oom; i++)
+        errors += compile_rule(&rs->v[i], t, cc, d);
     /* Stable partition: capture-only rules last. */
-    sorted = xcalloc(rs->n + 1, sizeof(*sorted));
+    if ((sorted = try_calloc(rs->n + 1, sizeof(*sorted))) == NULL) {
+        errors += diag_oom(d);
+        goto out;
+    }
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < rs->n; i++)
             if (rs->v[i].capture_only == pass)
@@ -314,5 +365,8 @@ int ruleset_compile(struct ruleset *rs, const struct table *t, struct diag *d)
     xfree(rs->v);
     rs->v = sorted;
     rs->cap = rs->n + 1;
+out:
+    pcre2_compile_context_free(cc);
+    pcre2_general_context_free(gc);
     return errors;
 }

@@ -59,12 +59,15 @@ void ruleset_init(struct ruleset *rs);
 void ruleset_free(struct ruleset *rs);
 
 /* Adds the rules of a `rules:` sequence; a rule with an existing id replaces
- * it in place. Returns the number of errors added to d. */
+ * it in place. Stops at out of memory (d->oom). Returns the number of errors
+ * added to d. */
 int ruleset_add_yaml(struct ruleset *rs, struct ydoc *y, yaml_node_t *seq, struct diag *d);
 
 /* Compiles every pattern (JIT where available), maps its named groups,
  * resolves `code:` against the table and puts capture-only rules last.
- * Errors name the rule id and, for PCRE2, the pattern offset. Returns the
+ * Errors name the rule id and, for PCRE2, the pattern offset. PCRE2
+ * allocates through alloc.h (try_malloc), so running out of memory there is
+ * an error (d->oom) like any other; compiling stops at it. Returns the
  * number of errors. */
 int ruleset_compile(struct ruleset *rs, const struct table *t, struct diag *d);
 

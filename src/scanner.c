@@ -11,13 +11,28 @@
 
 #define CHUNK (1u << 20)
 
-static uint64_t count_nl(const char *p, size_t n)
+/* A line longer than max_line: counted, and remembered for the reader's
+ * report. at is its offset in the buffer. */
+static void note_long(struct scan_stream *r, size_t at)
+{
+    r->s->st.truncated++;
+    if (r->long_lines++ == 0)
+        r->long_first = r->base + at;
+    r->long_off = r->base + at;
+}
+
+/* Counts the complete lines of p[from..to), where from starts a line; those
+ * longer than max_line are noted even though nothing in them is matched. */
+static uint64_t count_lines(struct scan_stream *r, const char *p, size_t from, size_t to)
 {
     uint64_t c = 0;
-    const char *end = p + n;
+    const char *q = p + from, *end = p + to, *nl;
 
-    while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL)
-        c++, p++;
+    while (q < end && (nl = memchr(q, '\n', (size_t)(end - q))) != NULL) {
+        if ((size_t)(nl - q) > r->s->max_line)
+            note_long(r, (size_t)(q - p));
+        c++, q = nl + 1;
+    }
     return c;
 }
 
@@ -49,7 +64,8 @@ static int handle_line(struct scan_stream *r, const char *p, size_t n, size_t at
     } else if (n > 0 && p[n - 1] == '\r') {
         l.len--;
     }
-    s->st.truncated += truncated != 0;
+    if (truncated)
+        note_long(r, at);
     if (matcher_line(s->m, l.text, l.len, &s->ms) == 0 && s->ms.limit_hits == 0)
         return 0;
     s->st.matched_lines += s->ms.n > 0;
@@ -70,18 +86,18 @@ static long fast_lines(struct scan_stream *r, const char *p, size_t n, size_t po
         if (cand >= n) {
             q = rev_nl(p + pos, n - pos);
             end = q ? (size_t)(q - p) + 1 : pos;
-            r->s->st.lines += count_nl(p + pos, end - pos);
+            r->s->st.lines += count_lines(r, p, pos, end);
             return (long)end;
         }
         q = cand > pos ? rev_nl(p + pos, cand - pos) : NULL;
         start = q ? (size_t)(q - p) + 1 : pos;
         q = memchr(p + cand, '\n', n - cand);
         if (q == NULL) {
-            r->s->st.lines += count_nl(p + pos, start - pos);
+            r->s->st.lines += count_lines(r, p, pos, start);
             return (long)start;
         }
         end = (size_t)(q - p);
-        r->s->st.lines += count_nl(p + pos, start - pos) + 1;
+        r->s->st.lines += count_lines(r, p, pos, start) + 1;
         if ((rc = handle_line(r, p + start, end - start, start, 0)) != 0)
             return rc;
         pos = end + 1;
@@ -174,7 +190,9 @@ void scanner_free(struct scanner *s)
 char *scan_stream_space(struct scan_stream *st, size_t *n)
 {
     struct scanner *s = st->s;
-    size_t need = st->have + st->chunk;
+    /* a long partial line (max_line above the chunk) doubles the room, so
+     * that it is copied in and out of the hold a logarithmic number of times */
+    size_t need = st->have + (st->have > st->chunk ? st->have : st->chunk);
 
     if (s->scratch_cap < need) {
         s->scratch = xrealloc(s->scratch, need);

@@ -66,6 +66,9 @@ struct scan_stream {
     int skipping;      /* discarding the rest of an over-long line */
     struct buf dec;    /* decoded line */
     size_t chunk;      /* read size */
+    uint64_t long_lines; /* lines longer than max_line since the reader zeroed this */
+    uint64_t long_first; /* offset of the first of them */
+    uint64_t long_off;   /* and of the last */
 };
 
 /* Starts a stream at offset. With enc ENC_AUTO and offset 0 the encoding is

@@ -23,10 +23,15 @@ struct state_entry {
 
 struct state {
     int dirty;         /* changed since the last save */
+    int no_space;      /* the last save failed for lack of space (ENOSPC, EDQUOT) */
+    int64_t loaded_ms; /* when the loaded file was written (its last commit), Unix ms;
+                        * 0 when none was loaded. Cleared once the first inputs started */
     char *dir;
     char *file;        /* dir/offsets.json */
     struct state_entry *v;
     size_t n, cap;
+    size_t *slot;      /* identity index: positions in v + 1, 0 for none; open addressing */
+    size_t nslot;      /* a power of two, above twice n */
 };
 
 void state_init(struct state *s, const char *dir);
@@ -55,7 +60,11 @@ void state_drop(struct state *s, uint64_t dev, uint64_t ino);
 void state_prune(struct state *s);
 
 /* Writes the file atomically (only when something changed since the last
- * save). */
+ * save): a temporary file (offsets.json.tmp) written and synced, then renamed
+ * over offsets.json. On failure (WW_EIO, err naming the path and the
+ * system's reason; no_space set for ENOSPC or EDQUOT) offsets.json is as it
+ * was, the temporary file is removed, and the state stays dirty, so that the
+ * next save tries again. */
 int state_save(struct state *s, struct ww_err *err) WW_MUST_CHECK;
 
 #endif

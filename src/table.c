@@ -59,14 +59,19 @@ void table_free(struct table *t)
     memset(t, 0, sizeof(*t));
 }
 
+/* The entry of code, added if new; NULL when out of memory (t as it was). */
 static struct wcode *find_or_add(struct table *t, long code)
 {
     for (size_t i = 0; i < t->n; i++)
         if (t->v[i].code == code)
             return &t->v[i];
     if (t->n == t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 256;
-        t->v = xreallocarray(t->v, t->cap, sizeof(*t->v));
+        size_t cap = t->cap ? t->cap * 2 : 256;
+        struct wcode *v = try_reallocarray(t->v, cap, sizeof(*t->v));
+        if (v == NULL)
+            return NULL;
+        t->v = v;
+        t->cap = cap;
     }
     memset(&t->v[t->n], 0, sizeof(t->v[0]));
     t->v[t->n].code = code;
@@ -74,21 +79,41 @@ static struct wcode *find_or_add(struct table *t, long code)
     return &t->v[t->n++];
 }
 
-static void set_str(char **dst, yaml_node_t *node)
+/* Replaces *dst with the node's text (none: leaves it). Returns 0, or
+ * WW_ENOMEM with *dst as it was. */
+static int set_str(char **dst, yaml_node_t *node)
 {
+    char *s;
+
     if (node == NULL)
-        return;
+        return 0;
+    if ((s = try_strdup(ydoc_str(node))) == NULL)
+        return WW_ENOMEM;
     xfree(*dst);
-    *dst = xstrdup(ydoc_str(node));
+    *dst = s;
+    return 0;
 }
 
-static void add_text(struct wcode *c, const char *lang, const char *text)
+/* Returns 0, or WW_ENOMEM with the texts as they were (the arrays may have
+ * grown: their length is not kept). */
+static int add_text(struct wcode *c, const char *lang, const char *text)
 {
-    c->texts = xreallocarray(c->texts, c->ntexts + 1, sizeof(char *));
-    c->text_langs = xreallocarray(c->text_langs, c->ntexts + 1, sizeof(char *));
-    c->texts[c->ntexts] = xstrdup(text);
-    c->text_langs[c->ntexts] = xstrdup(lang);
+    char **v, *t = NULL, *l = NULL;
+
+    if ((v = try_reallocarray(c->texts, c->ntexts + 1, sizeof(char *))) == NULL)
+        return WW_ENOMEM;
+    c->texts = v;
+    if ((v = try_reallocarray(c->text_langs, c->ntexts + 1, sizeof(char *))) == NULL)
+        return WW_ENOMEM;
+    c->text_langs = v;
+    if ((t = try_strdup(text)) == NULL || (l = try_strdup(lang)) == NULL) {
+        xfree(t);
+        return WW_ENOMEM;
+    }
+    c->texts[c->ntexts] = t;
+    c->text_langs[c->ntexts] = l;
     c->ntexts++;
+    return 0;
 }
 
 static int add_localized(struct wcode *c, struct ydoc *y, yaml_node_t *map, struct diag *d)
@@ -106,9 +131,13 @@ static int add_localized(struct wcode *c, struct ydoc *y, yaml_node_t *map, stru
             errors++;
             continue;
         }
-        n = ydoc_strlist(y, v, &list);
+        if (ydoc_strlist(y, v, &list, &n, d) != 0)
+            return errors + 1;
         for (size_t i = 0; i < n; i++)
-            add_text(c, ydoc_str(k), list[i]);
+            if (add_text(c, ydoc_str(k), list[i]) != 0) {
+                errors += diag_oom(d);
+                break;
+            }
         strv_free(list, n);
     }
     return errors;
@@ -127,19 +156,22 @@ static int add_entry(struct table *t, struct ydoc *y, yaml_node_t *item, struct 
         ydoc_error(y, f[F_CODE], d, "code must be a number from 1 to 65535");
         return errors + 1;
     }
-    c = find_or_add(t, code);
-    set_str(&c->symbol, f[F_SYMBOL]);
-    set_str(&c->title, f[F_TITLE]);
-    set_str(&c->message, f[F_MESSAGE]);
-    set_str(&c->posix, f[F_POSIX]);
-    set_str(&c->dotnet, f[F_DOTNET]);
-    set_str(&c->category, f[F_CATEGORY]);
-    set_str(&c->hint, f[F_HINT]);
+    if ((c = find_or_add(t, code)) == NULL)
+        return errors + diag_oom(d);
+    if (set_str(&c->symbol, f[F_SYMBOL]) || set_str(&c->title, f[F_TITLE]) ||
+        set_str(&c->message, f[F_MESSAGE]) || set_str(&c->posix, f[F_POSIX]) ||
+        set_str(&c->dotnet, f[F_DOTNET]) || set_str(&c->category, f[F_CATEGORY]) ||
+        set_str(&c->hint, f[F_HINT]))
+        return errors + diag_oom(d);
     if (f[F_MESSAGE_ALONE] != NULL && ydoc_bool(f[F_MESSAGE_ALONE], &c->message_alone) != 0)
         errors++;
     if (f[F_ALIASES] != NULL) {
+        char **aliases;
+        size_t n;
+        if (ydoc_strlist(y, f[F_ALIASES], &aliases, &n, d) != 0)
+            return errors + 1;
         strv_free(c->aliases, c->naliases);
-        c->naliases = ydoc_strlist(y, f[F_ALIASES], &c->aliases);
+        c->aliases = aliases, c->naliases = n;
     }
     if (f[F_LOCALIZED] != NULL)
         errors += add_localized(c, y, f[F_LOCALIZED], d);
@@ -154,8 +186,8 @@ int table_add_yaml(struct table *t, struct ydoc *y, yaml_node_t *seq, struct dia
         ydoc_error(y, seq, d, "'codes' must be a list");
         return 1;
     }
-    for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
-         it++)
+    for (yaml_node_item_t *it = seq->data.sequence.items.start;
+         it < seq->data.sequence.items.top && !d->oom; it++)
         errors += add_entry(t, y, ydoc_node(y, *it), d);
     return errors;
 }
@@ -183,15 +215,19 @@ static void add_msg(struct table *t, const struct wcode *c, const char *text, co
     t->nmsgs++;
 }
 
-void table_finish(struct table *t)
+int table_finish(struct table *t)
 {
     size_t total = 0;
+    struct wmsg *msgs;
 
-    qsort(t->v, t->n, sizeof(*t->v), by_code_cb);
     for (size_t i = 0; i < t->n; i++)
         total += 1 + t->v[i].ntexts;
+    if ((msgs = try_calloc(total + 1, sizeof(*msgs))) == NULL)
+        return WW_ENOMEM;
+    if (t->n > 0) /* qsort(NULL, 0, ...) is undefined */
+        qsort(t->v, t->n, sizeof(*t->v), by_code_cb);
     xfree(t->msgs);
-    t->msgs = xcalloc(total + 1, sizeof(*t->msgs));
+    t->msgs = msgs;
     t->nmsgs = 0;
     for (size_t i = 0; i < t->n; i++) {
         const struct wcode *c = &t->v[i];
@@ -200,6 +236,7 @@ void table_finish(struct table *t)
         for (size_t j = 0; j < c->ntexts; j++)
             add_msg(t, c, c->texts[j], c->text_langs[j]);
     }
+    return 0;
 }
 
 const struct wcode *table_by_code(const struct table *t, long code)

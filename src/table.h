@@ -47,12 +47,13 @@ struct table {
 void table_init(struct table *t);
 void table_free(struct table *t);
 
-/* Adds or merges the entries of a `codes:` sequence. Returns the number of
- * errors added to d. */
+/* Adds or merges the entries of a `codes:` sequence; stops at out of memory
+ * (d->oom). Returns the number of errors added to d. */
 int table_add_yaml(struct table *t, struct ydoc *y, yaml_node_t *seq, struct diag *d);
 
-/* Sorts and indexes the table; call once after the last table_add_yaml. */
-void table_finish(struct table *t);
+/* Sorts and indexes the table; call once after the last table_add_yaml.
+ * Returns 0, or WW_ENOMEM with the table as it was. */
+int table_finish(struct table *t) WW_MUST_CHECK;
 
 const struct wcode *table_by_code(const struct table *t, long code);
 

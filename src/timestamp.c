@@ -10,6 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/alloc.h"
+#include "util/err.h"
+
 struct tm_parts {
     int y, mo, d, h, mi, s, ms;
     int has_zone;
@@ -199,28 +202,67 @@ void timestamp_format(int64_t ms, char out[32])
 
 static const char *const part_names[] = {"year", "month", "day", "hour", "minute", "second"};
 
-void *timestamp_pattern_compile(const char *pattern, char *err, size_t errlen)
+/* Compiles a configured layout with the allocator of alloc.h, so that an
+ * allocation failure reaches PCRE2 and comes back as out of memory. Returns
+ * 0, WW_EPATTERN or WW_ENOMEM, with a message in err; *out is NULL on error. */
+static int compile(const char *pattern, pcre2_code **out, char *err, size_t errlen)
 {
+    pcre2_general_context *gc =
+        pcre2_general_context_create(alloc_ctx_malloc, alloc_ctx_free, NULL);
+    pcre2_compile_context *cc = gc != NULL ? pcre2_compile_context_create(gc) : NULL;
+    unsigned long failures = alloc_failures();
+    pcre2_code *re = NULL;
     PCRE2_SIZE off;
-    int code;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, 0, &code, &off,
-                                   NULL);
+    int code = 0, rc = WW_ENOMEM;
     char msg[256];
 
+    *out = NULL;
+    if (cc != NULL)
+        re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, 0, &code, &off, cc);
+    if (re == NULL && (cc == NULL || code == PCRE2_ERROR_HEAP_FAILED))
+        goto out;
+    rc = WW_EPATTERN;
     if (re == NULL) {
         pcre2_get_error_message(code, (PCRE2_UCHAR *)msg, sizeof(msg));
         snprintf(err, errlen, "timestamp pattern error at offset %zu: %s", (size_t)off, msg);
-        return NULL;
+        goto out;
     }
     for (size_t i = 0; i < 6; i++) {
         if (pcre2_substring_number_from_name(re, (PCRE2_SPTR)part_names[i]) < 0) {
             snprintf(err, errlen, "timestamp pattern has no group named '%s'", part_names[i]);
-            pcre2_code_free(re);
-            return NULL;
+            goto out;
         }
     }
-    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-    return re;
+    /* Without JIT the interpreter runs it; only our allocator failing is an error. */
+    rc = 0;
+    if (pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == PCRE2_ERROR_NOMEMORY &&
+        alloc_failures() != failures)
+        rc = WW_ENOMEM;
+    else
+        *out = re, re = NULL;
+out:
+    if (rc == WW_ENOMEM)
+        snprintf(err, errlen, "timestamp pattern: %s", ww_strerror(WW_ENOMEM));
+    pcre2_code_free(re);
+    pcre2_compile_context_free(cc);
+    pcre2_general_context_free(gc);
+    return rc;
+}
+
+void *timestamp_pattern_compile(const char *pattern, char *err, size_t errlen)
+{
+    pcre2_code *re;
+
+    return compile(pattern, &re, err, errlen) == 0 ? re : NULL;
+}
+
+int timestamp_pattern_check(const char *pattern, char *err, size_t errlen)
+{
+    pcre2_code *re;
+    int rc = compile(pattern, &re, err, errlen);
+
+    pcre2_code_free(re);
+    return rc;
 }
 
 static int group_int(pcre2_match_data *md, void *re, const char *line, const char *name,

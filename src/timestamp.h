@@ -24,8 +24,12 @@ int timestamp_parse(const char *line, size_t n, int64_t *ms);
 /* A configured layout: a PCRE2 pattern with the named groups year, month,
  * day, hour, minute, second and, optionally, fraction (digits) and tz (Z,
  * +hh:mm or +hhmm; without it the time is local). Returns the compiled
- * pattern, or NULL with a message naming the pattern offset in err. */
+ * pattern, or NULL with a message naming the pattern offset (or saying out
+ * of memory) in err. */
 void *timestamp_pattern_compile(const char *pattern, char *err, size_t errlen);
+/* Checks a configured layout as timestamp_pattern_compile does, and frees
+ * it. Returns 0, WW_EPATTERN or WW_ENOMEM, with a message in err. */
+int timestamp_pattern_check(const char *pattern, char *err, size_t errlen);
 /* Like timestamp_parse with a compiled pattern. */
 int timestamp_pattern_parse(void *re, const char *line, size_t n, int64_t *ms);
 void timestamp_pattern_free(void *re);

@@ -16,25 +16,32 @@
 int ydoc_load(struct ydoc *y, const char *name, const char *data, size_t len, struct diag *d)
 {
     yaml_parser_t parser;
+    const yaml_mark_t *m;
     int rc = 0;
 
     memset(y, 0, sizeof(*y));
-    y->name = xstrdup(name);
-    if (!yaml_parser_initialize(&parser)) {
-        diag_add(d, DIAG_ERROR, name, 0, 0, "cannot initialise the YAML parser");
-        return WW_ENOMEM;
+    if ((y->name = try_strdup(name)) == NULL || !yaml_parser_initialize(&parser)) {
+        rc = WW_ENOMEM; /* the only reason libyaml gives for failing to initialise */
+        goto out;
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
-    if (!yaml_parser_load(&parser, &y->doc)) {
-        const yaml_mark_t *m = parser.problem ? &parser.problem_mark : &parser.context_mark;
+    if (yaml_parser_load(&parser, &y->doc)) {
+        y->loaded = 1;
+    } else if (parser.error == YAML_MEMORY_ERROR) {
+        rc = WW_ENOMEM;
+    } else {
+        m = parser.problem ? &parser.problem_mark : &parser.context_mark;
         diag_add(d, DIAG_ERROR, name, (int)m->line + 1, (int)m->column + 1, "YAML: %s%s%s",
                  parser.problem ? parser.problem : "syntax error",
                  parser.context ? " " : "", parser.context ? parser.context : "");
         rc = WW_ECONFIG;
-    } else {
-        y->loaded = 1;
     }
     yaml_parser_delete(&parser);
+out:
+    if (rc == WW_ENOMEM)
+        diag_oom(d);
+    if (rc != 0)
+        ydoc_free(y);
     return rc;
 }
 
@@ -201,27 +208,38 @@ int ydoc_map(struct ydoc *y, yaml_node_t *map, const struct yfield *fields, size
     return errors;
 }
 
-size_t ydoc_strlist(struct ydoc *y, yaml_node_t *node, char ***out)
+static void strv_free(char **v, size_t n)
 {
+    for (size_t i = 0; i < n; i++)
+        xfree(v[i]);
+    xfree(v);
+}
+
+int ydoc_strlist(struct ydoc *y, yaml_node_t *node, char ***out, size_t *nout, struct diag *d)
+{
+    yaml_node_item_t *it = NULL, *end = NULL;
     size_t n = 0;
+    char **v;
 
     *out = NULL;
-    if (node == NULL)
+    *nout = 0;
+    if (node == NULL || (node->type != YAML_SCALAR_NODE && node->type != YAML_SEQUENCE_NODE))
         return 0;
-    if (node->type == YAML_SCALAR_NODE) {
-        *out = xmalloc(sizeof(char *));
-        (*out)[0] = xstrdup(ydoc_str(node));
-        return 1;
+    if (node->type == YAML_SEQUENCE_NODE)
+        it = node->data.sequence.items.start, end = node->data.sequence.items.top;
+    if ((v = try_calloc((size_t)(end - it) + 2, sizeof(char *))) == NULL)
+        return diag_oom(d);
+    if (node->type == YAML_SCALAR_NODE && (v[n++] = try_strdup(ydoc_str(node))) == NULL)
+        goto fail;
+    for (; it < end; it++) {
+        yaml_node_t *s = ydoc_node(y, *it);
+        if (s != NULL && s->type == YAML_SCALAR_NODE && (v[n++] = try_strdup(ydoc_str(s))) == NULL)
+            goto fail;
     }
-    if (node->type != YAML_SEQUENCE_NODE)
-        return 0;
-    *out = xcalloc((size_t)(node->data.sequence.items.top - node->data.sequence.items.start) + 1,
-                   sizeof(char *));
-    for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top;
-         it++) {
-        yaml_node_t *v = ydoc_node(y, *it);
-        if (v != NULL && v->type == YAML_SCALAR_NODE)
-            (*out)[n++] = xstrdup(ydoc_str(v));
-    }
-    return n;
+    *out = v;
+    *nout = n;
+    return 0;
+fail:
+    strv_free(v, n);
+    return diag_oom(d);
 }

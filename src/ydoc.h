@@ -38,8 +38,9 @@ struct ydoc {
     int loaded;
 };
 
-/* Parses data as one YAML document. Returns 0, or WW_ECONFIG with a diag entry
- * naming name:line:col and libyaml's problem. */
+/* Parses data as one YAML document. Returns 0, WW_ECONFIG with a diag entry
+ * naming name:line:col and libyaml's problem, or WW_ENOMEM (diag_oom). On
+ * failure y is left empty (ydoc_free on it is harmless). */
 int ydoc_load(struct ydoc *y, const char *name, const char *data, size_t len, struct diag *d)
     WW_MUST_CHECK;
 void ydoc_free(struct ydoc *y);
@@ -65,7 +66,10 @@ size_t ydoc_strlen(const yaml_node_t *node);
 int ydoc_bool(const yaml_node_t *node, int *out) WW_MUST_CHECK;
 int ydoc_long(const yaml_node_t *node, long *out) WW_MUST_CHECK;
 
-/* Strings of a Y_STRLIST node: *out is an owned array of owned copies. */
-size_t ydoc_strlist(struct ydoc *y, yaml_node_t *node, char ***out);
+/* Strings of a Y_STRLIST node (none for NULL or another type): *out is an
+ * owned, NULL-terminated array of *n owned copies. Returns the number of
+ * errors added to d: 0, or 1 for out of memory, with *out NULL and *n 0. */
+int ydoc_strlist(struct ydoc *y, yaml_node_t *node, char ***out, size_t *n,
+                 struct diag *d) WW_MUST_CHECK;
 
 #endif

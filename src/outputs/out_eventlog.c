@@ -126,9 +126,11 @@ static void free_eventlog_cfg(void *p)
 static int parse_eventlog(struct cfg_output *c, struct ydoc *y, yaml_node_t *node, yaml_node_t **v,
                           struct diag *d)
 {
-    struct eventlog_cfg *ec = xcalloc(1, sizeof(*ec));
+    struct eventlog_cfg *ec = try_calloc(1, sizeof(*ec));
     const char *src = v[0] != NULL ? ydoc_str(v[0]) : "wsawatch";
 
+    if (ec == NULL)
+        return diag_oom(d);
     c->kind_cfg = ec;
     if (src[0] == '\0' || strlen(src) > SOURCE_MAX || strchr(src, '\\') != NULL) {
         ydoc_error(y, v[0], d,
@@ -137,7 +139,8 @@ static int parse_eventlog(struct cfg_output *c, struct ydoc *y, yaml_node_t *nod
                    src, SOURCE_MAX);
         return 1;
     }
-    ec->source = xstrdup(src);
+    if ((ec->source = try_strdup(src)) == NULL)
+        return diag_oom(d);
     if (!HAVE_EVENTLOG)
         ydoc_warning(y, node, d,
                      "output '%s': the Windows Event Log is only available on "

@@ -488,14 +488,16 @@ static int parse_command(struct exec_cfg *c, struct ydoc *y, yaml_node_t *v, str
     size_t n = (size_t)(v->data.sequence.items.top - it);
     const char *why;
 
-    c->argv = xcalloc(n + 1, sizeof(*c->argv));
+    if ((c->argv = try_calloc(n + 1, sizeof(*c->argv))) == NULL)
+        return diag_oom(d);
     for (size_t i = 0; i < n; i++) {
         yaml_node_t *a = ydoc_node(y, it[i]);
         if (a == NULL || a->type != YAML_SCALAR_NODE) {
             ydoc_error(y, a ? a : v, d, "'command': each argument must be a string");
             return 1;
         }
-        c->argv[i] = xstrdup(ydoc_str(a));
+        if ((c->argv[i] = try_strdup(ydoc_str(a))) == NULL)
+            return diag_oom(d);
     }
     if (n == 0) {
         ydoc_error(y, v, d, "'command' must name a program");
@@ -521,10 +523,12 @@ static void free_exec_cfg(void *p)
 static int parse_exec(struct cfg_output *o, struct ydoc *y, yaml_node_t *node, yaml_node_t **v,
                       struct diag *d)
 {
-    struct exec_cfg *c = xcalloc(1, sizeof(*c));
+    struct exec_cfg *c = try_calloc(1, sizeof(*c));
     int errors = 0;
 
     (void)node;
+    if (c == NULL)
+        return diag_oom(d);
     c->timeout_ms = 10000;
     c->max_running = 4;
     c->queue = 100;

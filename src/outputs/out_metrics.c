@@ -10,7 +10,9 @@
  * 0 written at the last close (a stopped daemon's file says so; on reload the
  * old output leaves the file to the new one for the same path). A failure to
  * write is logged and retried at the next interval, and never holds back the
- * commit of offsets: the metrics are not what the offsets vouch for.
+ * commit of offsets: the metrics are not what the offsets vouch for. A path
+ * that cannot be written at all (no such directory, read-only, a directory
+ * itself) is a configuration error, reported by `check` and at start.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -178,9 +180,13 @@ static void timer_cb(uv_timer_t *t)
 static int open_metrics(struct output *o, struct ww_err *err)
 {
     const struct metrics_cfg *c = o->cfg->kind_cfg;
-    struct metrics_out *m = xcalloc(1, sizeof(*m));
+    struct metrics_out *m;
+    char why[300];
     int rc;
 
+    if (output_check_path(o->cfg->path, why, sizeof(why)) != 0) /* a mistake, most likely */
+        return ww_err_set(err, WW_EIO, "output '%s': %s: %s", o->cfg->name, o->cfg->path, why);
+    m = xcalloc(1, sizeof(*m));
     m->name = xstrdup(o->cfg->name);
     m->path = xstrdup(o->cfg->path);
     m->tmp = xasprintf("%s.tmp", o->cfg->path);
@@ -256,13 +262,21 @@ static const struct yfield fields[] = {
 static int parse_metrics(struct cfg_output *co, struct ydoc *y, yaml_node_t *node, yaml_node_t **v,
                          struct diag *d)
 {
-    struct metrics_cfg *c = xcalloc(1, sizeof(*c));
+    struct metrics_cfg *c = try_calloc(1, sizeof(*c));
+    char why[300];
 
     (void)node;
+    if (c == NULL)
+        return diag_oom(d);
     co->kind_cfg = c;
     c->interval_ms = 15000;
-    if (v[0] != NULL)
-        co->path = xstrdup(ydoc_str(v[0]));
+    if (v[0] != NULL && (co->path = try_strdup(ydoc_str(v[0]))) == NULL)
+        return diag_oom(d);
+    /* `check` may run as another user, or before the directory is made
+     * (systemd's LogsDirectory=): a warning; `run` fails on it at open */
+    if (co->path != NULL && output_check_path(co->path, why, sizeof(why)) != 0)
+        ydoc_warning(y, v[0], d, "output '%s': %s: %s; `run` fails unless it can be written "
+                     "then", co->name, co->path, why);
     return config_get_duration(y, v[1], "interval", METRICS_MIN_INTERVAL_MS, &c->interval_ms, d);
 }
 

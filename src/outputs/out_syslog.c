@@ -19,7 +19,9 @@
  * datagram sent); the queue is this output's durable point, so flush returns
  * 0 once messages are queued and a message the kernel accepted but a dying
  * connection lost is gone (plain syslog has no acknowledgement). A full queue
- * drops new messages and counts them. It knows nothing of files or events.
+ * drops new messages and counts them, logged once until the queue drains
+ * (a collector that accepts and never reads fills the socket buffers, then
+ * the queue, and never blocks the loop). It knows nothing of files or events.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +94,7 @@ struct syslog_out {
     unsigned retry_ms;
     int closing, dead;          /* close() called; handles being closed */
     int down_logged, full_logged;
+    uint64_t dropped_run;       /* dropped since the queue last drained */
     char labels[300];           /* output="NAME" */
     struct buf fmt;
 };
@@ -124,6 +127,12 @@ static void pop_through(struct syslog_out *s, uint64_t seq)
         s->count--;
         if (s->nsent > 0)
             s->nsent--;
+    }
+    if (s->count == 0 && s->full_logged && !s->dead) {
+        log_info("output '%s': %s: queue drained; %llu messages had been dropped", s->name,
+                 s->address, (unsigned long long)s->dropped_run);
+        s->full_logged = 0;
+        s->dropped_run = 0;
     }
 }
 
@@ -500,7 +509,8 @@ static void count_drop(struct output *o, struct syslog_out *s)
     if (!s->full_logged)
         log_warnx("output '%s': %s: queue full (%zu messages); dropping new ones", s->name,
                   s->address, s->cap);
-    s->full_logged = 1;
+    s->full_logged = 1; /* until the queue drains */
+    s->dropped_run++;
 }
 
 static int write_syslog(struct output *o, const struct out_msg *m)
@@ -513,7 +523,6 @@ static int write_syslog(struct output *o, const struct out_msg *m)
         count_drop(o, s);
         return WW_ELIMIT;
     }
-    s->full_logged = 0;
     if ((rc = format_msg(s, m, &q)) != 0)
         return rc;
     q.seq = s->next_seq++;
@@ -619,7 +628,8 @@ static const struct yfield fields[] = {
 };
 
 /* Splits "HOST:PORT" or "[V6]:PORT" (port 514 when absent) into c->host,
- * c->port and the canonical c->address. Returns 0 or -1. */
+ * c->port and the canonical c->address. Returns 0, 1 when s is malformed, or
+ * WW_ENOMEM. */
 static int parse_remote(struct syslog_cfg *c, const char *scheme, const char *s)
 {
     const char *host = s + (*s == '['), *end, *p;
@@ -628,27 +638,28 @@ static int parse_remote(struct syslog_cfg *c, const char *scheme, const char *s)
 
     if (*s == '[') {
         if ((end = strchr(host, ']')) == NULL)
-            return -1;
+            return 1;
         p = end + 1;
     } else {
         p = end = s + strcspn(s, ":/ ");
     }
     if (end == host)
-        return -1;
+        return 1;
     if (*p == ':') {
         v = strtol(p + 1, &stop, 10);
         if (p[1] < '0' || p[1] > '9' || *stop != '\0' || v < 1 || v > 65535)
-            return -1;
+            return 1;
     } else if (*p != '\0') {
-        return -1;
+        return 1;
     }
-    c->host = xstrndup(host, (size_t)(end - host));
-    c->port = xasprintf("%ld", v);
+    if ((c->host = try_strndup(host, (size_t)(end - host))) == NULL ||
+        (c->port = try_asprintf("%ld", v)) == NULL)
+        return WW_ENOMEM;
     if (*s == '[')
-        c->address = xasprintf("%s[%s]:%s", scheme, c->host, c->port);
+        c->address = try_asprintf("%s[%s]:%s", scheme, c->host, c->port);
     else
-        c->address = xasprintf("%s%s:%s", scheme, c->host, c->port);
-    return 0;
+        c->address = try_asprintf("%s%s:%s", scheme, c->host, c->port);
+    return c->address != NULL ? 0 : WW_ENOMEM;
 }
 
 static int parse_address(struct syslog_cfg *c, struct ydoc *y, yaml_node_t *n, struct diag *d)
@@ -663,14 +674,17 @@ static int parse_address(struct syslog_cfg *c, struct ydoc *y, yaml_node_t *n, s
                        "use udp://HOST:PORT or tcp://HOST:PORT", a);
             return 1;
         }
-        c->path = xstrdup(a[0] == 'l' ? local : a + 5);
-        c->address = xstrdup(a);
+        if ((c->path = try_strdup(a[0] == 'l' ? local : a + 5)) == NULL ||
+            (c->address = try_strdup(a)) == NULL)
+            return diag_oom(d);
         if (c->path[0] != '\0')
             return 0;
     } else if (strncmp(a, "udp://", 6) == 0 || strncmp(a, "tcp://", 6) == 0) {
+        int rc;
         c->transport = a[0] == 'u' ? T_UDP : T_TCP;
-        if (parse_remote(c, a[0] == 'u' ? "udp://" : "tcp://", a + 6) == 0)
-            return 0;
+        rc = parse_remote(c, a[0] == 'u' ? "udp://" : "tcp://", a + 6);
+        if (rc == 0 || rc == WW_ENOMEM)
+            return rc == 0 ? 0 : diag_oom(d);
     }
     ydoc_error(y, n, d, "address '%s' is not local, unix:PATH, udp://HOST:PORT or tcp://HOST:PORT",
                a);
@@ -712,7 +726,8 @@ static int parse_name(char **out, size_t max, struct ydoc *y, yaml_node_t *n, st
                    v, max);
         return 1;
     }
-    *out = xstrdup(v);
+    if ((*out = try_strdup(v)) == NULL)
+        return diag_oom(d);
     return 0;
 }
 
@@ -733,10 +748,12 @@ static int parse_queue(struct syslog_cfg *c, struct ydoc *y, yaml_node_t *n, str
 static int parse_syslog(struct cfg_output *co, struct ydoc *y, yaml_node_t *node, yaml_node_t **v,
                         struct diag *d)
 {
-    struct syslog_cfg *c = xcalloc(1, sizeof(*c));
+    struct syslog_cfg *c = try_calloc(1, sizeof(*c));
     int errors;
 
     (void)node;
+    if (c == NULL)
+        return diag_oom(d);
     c->queue = 1000;
     co->kind_cfg = c;
     errors = parse_address(c, y, v[0], d);

@@ -696,18 +696,21 @@ static int parse_url(struct webhook_cfg *c, struct ydoc *y, yaml_node_t *v, stru
 {
     CURLU *u = curl_url();
     char *scheme = NULL;
-    CURLUcode uc = curl_url_set(u, CURLUPART_URL, ydoc_str(v), CURLU_NON_SUPPORT_SCHEME);
+    CURLUcode uc = u != NULL ? curl_url_set(u, CURLUPART_URL, ydoc_str(v), CURLU_NON_SUPPORT_SCHEME)
+                             : CURLUE_OUT_OF_MEMORY;
     int bad = 0;
 
-    if (uc != CURLUE_OK)
+    if (uc == CURLUE_OUT_OF_MEMORY)
+        bad = diag_oom(d);
+    else if (uc != CURLUE_OK)
         ydoc_error(y, v, d, "'url': %s: %s", ydoc_str(v), curl_url_strerror(uc)), bad = 1;
     else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
              (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
         ydoc_error(y, v, d, "'url' must be http:// or https://, not %s", ydoc_str(v)), bad = 1;
     curl_free(scheme);
     curl_url_cleanup(u);
-    if (!bad)
-        c->url = xstrdup(ydoc_str(v));
+    if (!bad && (c->url = try_strdup(ydoc_str(v))) == NULL)
+        bad = diag_oom(d);
     return bad;
 }
 
@@ -718,6 +721,7 @@ static int parse_headers(struct webhook_cfg *c, struct ydoc *y, yaml_node_t *v, 
     for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
         yaml_node_t *k = ydoc_node(y, p->key), *val = ydoc_node(y, p->value);
         const char *name = ydoc_str(k), *value = ydoc_str(val);
+        struct curl_slist *list;
         char *line;
 
         if (val->type != YAML_SCALAR_NODE || *name == '\0' || strpbrk(name, ": \t\r\n") ||
@@ -726,9 +730,12 @@ static int parse_headers(struct webhook_cfg *c, struct ydoc *y, yaml_node_t *v, 
             errors++;
             continue;
         }
-        line = xasprintf("%s: %s", name, value);
-        c->headers = curl_slist_append(c->headers, line);
+        line = try_asprintf("%s: %s", name, value);
+        list = line != NULL ? curl_slist_append(c->headers, line) : NULL;
         xfree(line);
+        if (list == NULL)
+            return errors + diag_oom(d); /* curl_slist_append left the list as it was */
+        c->headers = list;
     }
     return errors;
 }
@@ -737,12 +744,11 @@ static int parse_tls(struct webhook_cfg *c, struct ydoc *y, yaml_node_t **v, str
 {
     if (v[F_TLS] != NULL && ydoc_bool(v[F_TLS], &c->tls_verify) != 0)
         return 1; /* cannot happen: ydoc_map checked the type */
-    if (v[F_CA] != NULL)
-        c->ca_file = xstrdup(ydoc_str(v[F_CA]));
-    if (v[F_TOKEN_FILE] != NULL)
-        c->token_file = xstrdup(ydoc_str(v[F_TOKEN_FILE]));
-    if (v[F_TOKEN_ENV] != NULL)
-        c->token_env = xstrdup(ydoc_str(v[F_TOKEN_ENV]));
+    if ((v[F_CA] != NULL && (c->ca_file = try_strdup(ydoc_str(v[F_CA]))) == NULL) ||
+        (v[F_TOKEN_FILE] != NULL &&
+         (c->token_file = try_strdup(ydoc_str(v[F_TOKEN_FILE]))) == NULL) ||
+        (v[F_TOKEN_ENV] != NULL && (c->token_env = try_strdup(ydoc_str(v[F_TOKEN_ENV]))) == NULL))
+        return diag_oom(d);
     if (v[F_TOKEN_FILE] != NULL && v[F_TOKEN_ENV] != NULL) {
         ydoc_error(y, v[F_TOKEN_ENV], d, "use bearer_token_file or bearer_token_env, not both");
         return 1;
@@ -765,11 +771,13 @@ static void free_webhook_cfg(void *p)
 static int parse_webhook(struct cfg_output *o, struct ydoc *y, yaml_node_t *node, yaml_node_t **v,
                          struct diag *d)
 {
-    struct webhook_cfg *c = xcalloc(1, sizeof(*c));
+    struct webhook_cfg *c = try_calloc(1, sizeof(*c));
     long queue = 1000;
     int errors = 0;
 
     (void)node;
+    if (c == NULL)
+        return diag_oom(d);
     c->tls_verify = 1;
     c->timeout_ms = 10000;
     c->backoff_ms = 1000;

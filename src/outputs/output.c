@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <uv.h>
 
 static const struct output_kind *const kinds[] = {
     &out_stdout_kind,
@@ -83,4 +84,54 @@ void output_close(struct output *o)
     if (o->kind != NULL)
         o->kind->ops->close(o);
     o->kind = NULL;
+}
+
+/* Whether the directory of a file to be created is there and writable. */
+static int check_dir(const char *path, char *why, size_t size)
+{
+    char dir[4096];
+    size_t n = strlen(path);
+    uv_fs_t req;
+    int rc, is_dir;
+
+    while (n > 0 && path[n - 1] != '/' && path[n - 1] != '\\')
+        n--;
+    if (n >= sizeof(dir))
+        return 0; /* the open will tell */
+    if (n == 0)
+        snprintf(dir, sizeof(dir), ".");
+    else
+        snprintf(dir, sizeof(dir), "%.*s", (int)(n > 1 ? n - 1 : n), path);
+    rc = uv_fs_stat(NULL, &req, dir, NULL);
+    is_dir = rc == 0 && (req.statbuf.st_mode & S_IFMT) == S_IFDIR;
+    uv_fs_req_cleanup(&req);
+    if (rc == 0 && !is_dir)
+        rc = UV_ENOTDIR;
+    if (rc == 0)
+        rc = uv_fs_access(NULL, &req, dir, W_OK, NULL), uv_fs_req_cleanup(&req);
+    if (rc == 0)
+        return 0;
+    snprintf(why, size, "%s (directory %s)", uv_strerror(rc), dir);
+    return -1;
+}
+
+int output_check_path(const char *path, char *why, size_t size)
+{
+    uv_fs_t req;
+    int rc = uv_fs_stat(NULL, &req, path, NULL);
+    int is_dir = rc == 0 && (req.statbuf.st_mode & S_IFMT) == S_IFDIR;
+
+    uv_fs_req_cleanup(&req);
+    if (is_dir) {
+        snprintf(why, size, "is a directory");
+        return -1;
+    }
+    if (rc == UV_ENOENT)
+        return check_dir(path, why, size);
+    if (rc == 0)
+        rc = uv_fs_access(NULL, &req, path, W_OK, NULL), uv_fs_req_cleanup(&req);
+    if (rc == 0)
+        return 0;
+    snprintf(why, size, "%s", uv_strerror(rc));
+    return -1;
 }

@@ -9,7 +9,10 @@
  * after every output's durable flush succeeded. A kind that sends over the
  * network (webhook, remote syslog) or runs programs (exec) never blocks the
  * loop: it queues, bounded, counts what overflows, and calls "durable" what
- * it has queued. Outputs know nothing of files being followed.
+ * it has queued; so does stdout, whose reader may stop reading. A kind that
+ * must not lose what it took (file) holds it instead and sets `full` past
+ * its bound, and the daemon stops reading until that clears. Outputs know
+ * nothing of files being followed.
  */
 #ifndef WW_OUTPUT_H
 #define WW_OUTPUT_H
@@ -77,6 +80,8 @@ struct output {
     void *priv;                   /* the kind's own state */
     struct output_stats st;
     int broken;                   /* the last write or flush failed */
+    int full;                     /* holds all it may: the daemon stops reading until a
+                                     flush clears it (backpressure; the file kind) */
     int wants_text;               /* set at open: messages need out_msg.text */
 };
 
@@ -89,12 +94,24 @@ const char *output_kind_names(void);
  * err naming the output and the reason. */
 int output_open(struct output *o, const struct cfg_output *cfg, uv_loop_t *loop,
                 struct ww_err *err) WW_MUST_CHECK;
+/* Whether path (a file output's or a metrics textfile's) can be opened for
+ * writing: not a directory, and writable, or, if it does not exist, in a
+ * writable directory. Returns 0, or -1 with why ("read-only file system
+ * (directory /x)"). For `check`: a path that cannot be written at start is
+ * taken for a mistake in the configuration. */
+int output_check_path(const char *path, char *why, size_t size);
+
 int output_write(struct output *o, const struct out_msg *m);
 int output_flush(struct output *o, int durable, struct ww_err *err);
 void output_tick(struct output *o);
 void output_close(struct output *o);
 
 extern const struct output_kind out_stdout_kind;
+/* With forever set, closing the last stdout output waits for its reader to
+ * take every message however long it takes (run --once: a batch writing to
+ * a pipe, like any filter); else (the daemon stopping) a reader that reads
+ * nothing for 2 s is given up on, the messages not written logged. */
+void out_stdout_wait_at_close(int forever);
 extern const struct output_kind out_file_kind;
 extern const struct output_kind out_webhook_kind;
 extern const struct output_kind out_exec_kind;

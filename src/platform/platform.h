@@ -21,7 +21,7 @@ struct buf;
 void platform_init(int *argc, char ***argv);
 
 /* The default state directory (owned): /var/lib/wsawatch on POSIX,
- * %ProgramData%\wsawatch on Windows. */
+ * %ProgramData%\wsawatch on Windows; NULL when out of memory. */
 char *platform_default_state_dir(void);
 
 /* Tells the service manager how the daemon is doing: "READY=1",

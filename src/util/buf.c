@@ -15,6 +15,12 @@ void buf_init(struct buf *b, size_t max)
     b->max = max;
 }
 
+void buf_init_try(struct buf *b, size_t max)
+{
+    buf_init(b, max);
+    b->try_alloc = 1;
+}
+
 void buf_free(struct buf *b)
 {
     xfree(b->p);
@@ -32,6 +38,7 @@ void buf_reset(struct buf *b)
 static int grow(struct buf *b, size_t need)
 {
     size_t cap;
+    char *p;
 
     if (need > b->max)
         return WW_ELIMIT;
@@ -42,15 +49,20 @@ static int grow(struct buf *b, size_t need)
         cap *= 2;
     if (cap > b->max + 1)
         cap = b->max + 1;
-    b->p = xrealloc(b->p, cap);
+    p = b->try_alloc ? try_realloc(b->p, cap) : xrealloc(b->p, cap);
+    if (p == NULL)
+        return WW_ENOMEM;
+    b->p = p;
     b->cap = cap;
     return 0;
 }
 
 int buf_append(struct buf *b, const void *p, size_t n)
 {
-    if (n > b->max - b->len || grow(b, b->len + n) != 0)
-        return WW_ELIMIT;
+    int rc = n > b->max - b->len ? WW_ELIMIT : grow(b, b->len + n);
+
+    if (rc != 0)
+        return rc;
     if (n > 0)
         memcpy(b->p + b->len, p, n);
     b->len += n;
@@ -67,7 +79,7 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 {
     char small[256];
     va_list ap;
-    int n;
+    int n, rc;
 
     va_start(ap, fmt);
     n = vsnprintf(small, sizeof(small), fmt, ap);
@@ -76,8 +88,9 @@ int buf_printf(struct buf *b, const char *fmt, ...)
         return WW_EINVAL;
     if ((size_t)n < sizeof(small))
         return buf_append(b, small, (size_t)n);
-    if ((size_t)n > b->max - b->len || grow(b, b->len + (size_t)n) != 0)
-        return WW_ELIMIT;
+    rc = (size_t)n > b->max - b->len ? WW_ELIMIT : grow(b, b->len + (size_t)n);
+    if (rc != 0)
+        return rc;
     va_start(ap, fmt);
     vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);

@@ -53,10 +53,33 @@ void diag_free(struct diag *d)
     memset(d, 0, sizeof(*d));
 }
 
+int diag_oom(struct diag *d)
+{
+    if (!d->oom)
+        d->nerrors++;
+    d->oom = 1;
+    return 1;
+}
+
+/* Room for one more entry. Returns 0 or WW_ENOMEM (d as it was). */
+static int grow(struct diag *d)
+{
+    size_t cap = d->cap ? d->cap * 2 : 8;
+    struct diag_entry *v;
+
+    if (d->n < d->cap)
+        return 0;
+    if ((v = try_reallocarray(d->v, cap, sizeof(*v))) == NULL)
+        return WW_ENOMEM;
+    d->v = v;
+    d->cap = cap;
+    return 0;
+}
+
 void diag_add(struct diag *d, enum diag_level level, const char *file, int line, int col,
               const char *fmt, ...)
 {
-    char where[600] = "", text[1024];
+    char where[600] = "", text[1024], *entry;
     va_list ap;
 
     if (file != NULL && line > 0)
@@ -66,15 +89,17 @@ void diag_add(struct diag *d, enum diag_level level, const char *file, int line,
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
-    if (d->n == d->cap) {
-        d->cap = d->cap ? d->cap * 2 : 8;
-        d->v = xreallocarray(d->v, d->cap, sizeof(*d->v));
-    }
-    d->v[d->n].level = level;
-    d->v[d->n].text = xasprintf("%s%s", where, text);
-    d->n++;
     if (level == DIAG_ERROR)
         d->nerrors++;
+    if (grow(d) != 0 || (entry = try_asprintf("%s%s", where, text)) == NULL) {
+        d->lost++;
+        if (level == DIAG_ERROR)
+            diag_oom(d);
+        return;
+    }
+    d->v[d->n].level = level;
+    d->v[d->n].text = entry;
+    d->n++;
 }
 
 void diag_print(const struct diag *d, void *stream)
@@ -82,4 +107,9 @@ void diag_print(const struct diag *d, void *stream)
     for (size_t i = 0; i < d->n; i++)
         fprintf(stream, "%s: %s\n", d->v[i].level == DIAG_ERROR ? "error" : "warning",
                 d->v[i].text);
+    if (d->lost > 0)
+        fprintf(stream, "warning: %zu more message%s lost: %s\n", d->lost, d->lost > 1 ? "s" : "",
+                ww_strerror(WW_ENOMEM));
+    if (d->oom)
+        fprintf(stream, "error: %s\n", ww_strerror(WW_ENOMEM));
 }

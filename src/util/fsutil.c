@@ -27,10 +27,15 @@ int fs_read_all(const char *path, size_t max, char **data, size_t *len, struct w
     for (;;) {
         uv_buf_t b;
         ssize_t got;
+        char *q;
 
         if (cap - n < 65536) {
+            if ((q = try_realloc(p, (cap ? cap * 2 : 65536) + 1)) == NULL) {
+                rc = ww_err_set(err, WW_ENOMEM, "%s: %s", path, ww_strerror(WW_ENOMEM));
+                break;
+            }
+            p = q;
             cap = cap ? cap * 2 : 65536;
-            p = xrealloc(p, cap + 1);
         }
         b = uv_buf_init(p + n, (unsigned)(cap - n));
         got = uv_fs_read(NULL, &req, fd, &b, 1, -1, NULL);
@@ -53,9 +58,7 @@ int fs_read_all(const char *path, size_t max, char **data, size_t *len, struct w
         xfree(p);
         return rc;
     }
-    if (p == NULL)
-        p = xmalloc(1);
-    p[n] = '\0';
+    p[n] = '\0'; /* p is not NULL: the loop read at least once */
     *data = p;
     *len = n;
     return 0;
@@ -91,10 +94,21 @@ int fs_list_dir(const char *dir, char ***names, struct ww_err *err)
         uv_fs_req_cleanup(&req);
         return ww_err_set(err, WW_EIO, "%s: cannot list: %s", dir, uv_strerror(rc));
     }
-    *names = xcalloc((size_t)rc + 1, sizeof(char *));
+    if ((*names = try_calloc((size_t)rc + 1, sizeof(char *))) == NULL)
+        goto nomem;
     while (uv_fs_scandir_next(&req, &ent) != UV_EOF)
-        (*names)[n++] = xstrdup(ent.name);
+        if (((*names)[n++] = try_strdup(ent.name)) == NULL)
+            goto nomem;
     uv_fs_req_cleanup(&req);
     qsort(*names, n, sizeof(char *), cmp_str_cb);
     return (int)n;
+nomem:
+    while (uv_fs_scandir_next(&req, &ent) != UV_EOF)
+        ; /* uv_fs_req_cleanup leaks the last entry if it was handed out (libuv 1.44) */
+    uv_fs_req_cleanup(&req);
+    for (size_t i = 0; *names != NULL && i < n; i++)
+        xfree((*names)[i]);
+    xfree(*names);
+    *names = NULL;
+    return ww_err_set(err, WW_ENOMEM, "%s: %s", dir, ww_strerror(WW_ENOMEM));
 }

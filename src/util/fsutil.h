@@ -2,6 +2,8 @@
  * Small synchronous file helpers on top of libuv's fs calls, which take UTF-8
  * paths on every platform: read a whole (small) file, list a directory, tell a
  * directory from a file. For rule and config files, not for followed logs.
+ * Out of memory is an error (WW_ENOMEM) here, not an abort: the loaders use
+ * these.
  */
 #ifndef WW_FSUTIL_H
 #define WW_FSUTIL_H

@@ -47,7 +47,10 @@ int json_put_str(struct buf *b, const char *s, size_t n)
             rc = put_escape(b, c);
             i++;
         } else if ((len = utf8_decode(p + i, n - i, &cp)) > 0) {
-            rc = cp == 0x2028 || cp == 0x2029 ? put_escape(b, cp) : buf_append(b, s + i, len);
+            /* C1 controls and bidi overrides are valid JSON, but escaped a
+             * line shown by cat or less cannot drive the terminal or reorder
+             * itself; U+2028 and U+2029 break JavaScript readers */
+            rc = utf_acts(cp) ? put_escape(b, cp) : buf_append(b, s + i, len);
             i += len;
         } else {
             rc = buf_append(b, "\xEF\xBF\xBD", 3);

@@ -1,9 +1,13 @@
 /*
- * Logging for the daemon's own messages. See log.h.
+ * Logging for the daemon's own messages. See log.h. Messages carry paths,
+ * rule ids and captured text from outside; each is made visible before it is
+ * written (utf8_visible), so a file name or a line cannot move the cursor,
+ * recolour a terminal or start a forged log line.
  */
 #include "util/log.h"
 
 #include "platform/platform.h"
+#include "util/utf.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -33,21 +37,51 @@ void log_configure(enum log_level level, const char *target, const char *path)
     }
 }
 
+/* Copies s to out (cap bytes) with what a terminal acts on escaped; an
+ * escape that does not fit is left out whole. */
+static void make_visible(char *out, size_t cap, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s), o = 0;
+
+    for (size_t i = 0; i < n;) {
+        char esc[UTF_VISIBLE_MAX + 1];
+        size_t used = 1, len = 0;
+
+        if (p[i] < 0x20 || p[i] >= 0x7F)
+            len = utf8_visible(p + i, n - i, &used, esc);
+        if (len == 0) {
+            if (o + used >= cap)
+                break;
+            memcpy(out + o, s + i, used);
+            o += used;
+        } else {
+            if (o + len >= cap)
+                break;
+            memcpy(out + o, esc, len);
+            o += len;
+        }
+        i += used;
+    }
+    out[o] = '\0';
+}
+
 static void vlog(enum log_level level, const char *tag, const char *reason, const char *fmt,
                  va_list ap)
 {
-    char msg[2048];
+    char raw[2048], msg[4096];
     size_t n;
     FILE *out = sink != NULL ? sink : stderr;
 
     if (level > current)
         return;
-    n = (size_t)snprintf(msg, sizeof(msg), "%s", tag);
-    vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
+    n = (size_t)snprintf(raw, sizeof(raw), "%s", tag);
+    vsnprintf(raw + n, sizeof(raw) - n, fmt, ap);
     if (reason != NULL) {
-        n = strlen(msg);
-        snprintf(msg + n, sizeof(msg) - n, ": %s", reason);
+        n = strlen(raw);
+        snprintf(raw + n, sizeof(raw) - n, ": %s", reason);
     }
+    make_visible(msg, sizeof(msg), raw);
     /* Under the Windows service manager standard error goes nowhere. */
     if (use_system || (sink == NULL && platform_is_service())) {
         if (!system_open)

@@ -1,7 +1,10 @@
 /*
  * The daemon's own messages (OpenBSD log.c): log_warn appends the system's
  * reason, log_warnx does not; fatal is for broken invariants only. Goes to
- * stderr until a sink is configured.
+ * stderr until a sink is configured. Control characters, C1 and bidi controls
+ * and invalid UTF-8 in a message (from a path or a line) are written as
+ * visible escapes (\x1B, \u202E): one message is one line, and never drives
+ * a terminal.
  */
 #ifndef WW_LOG_H
 #define WW_LOG_H

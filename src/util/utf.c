@@ -3,6 +3,8 @@
  */
 #include "util/utf.h"
 
+#include <stdio.h>
+
 size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
 {
     uint32_t c = p[0], min;
@@ -62,4 +64,23 @@ size_t utf8_encode(uint32_t cp, char *out)
     o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
     o[3] = (unsigned char)(0x80 | (cp & 0x3F));
     return 4;
+}
+
+int utf_acts(uint32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x061C || cp == 0x200E ||
+           cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+size_t utf8_visible(const unsigned char *p, size_t n, size_t *used, char out[UTF_VISIBLE_MAX + 1])
+{
+    uint32_t cp;
+    size_t len = utf8_decode(p, n, &cp);
+
+    *used = len > 0 ? len : 1;
+    if (len == 0 || cp < 0x20 || cp == 0x7F)
+        return (size_t)snprintf(out, UTF_VISIBLE_MAX + 1, "\\x%02X", p[0]);
+    if (!utf_acts(cp))
+        return 0;
+    return (size_t)snprintf(out, UTF_VISIBLE_MAX + 1, "\\u%04X", (unsigned)cp);
 }

@@ -131,7 +131,8 @@ class Scan(unittest.TestCase):
             self.assertEqual(code, 0, err)
             evs = events(out)
             self.assertEqual([e["winsock"]["code"] for e in evs], [10061])
-            self.assertIn("1 lines longer than 65536 bytes", err)
+            # both: the 200 000-byte binary line and the 10 MB one
+            self.assertIn("2 lines longer than 65536 bytes", err)
             code, out, err = run("scan", "--format", "json", "--max-line-bytes", "16MiB", path)
             self.assertEqual([e["winsock"]["code"] for e in events(out)], [10054, 10061])
 

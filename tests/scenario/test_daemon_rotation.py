@@ -169,7 +169,7 @@ class Rotation(unittest.TestCase):
                                   "before copytruncate at line %d" % n)
                 shutil.copyfile(path, rotated)
                 os.truncate(path, 0)
-                time.sleep(2 * POLL + 0.1)
+                time.sleep(wwtest.scaled(2 * POLL + 0.1))
             elif method == "delete":
                 os.unlink(path)
             else:
@@ -201,8 +201,8 @@ class Rotation(unittest.TestCase):
                 return True
             if len(dm.events) != progress[0]:
                 progress[:] = [len(dm.events), time.monotonic()]
-            elif time.monotonic() - progress[1] > stall:
-                raise AssertionError("no new event for %.0fs" % stall)
+            elif time.monotonic() - progress[1] > wwtest.scaled(stall):
+                raise AssertionError("no new event for %.0fs" % wwtest.scaled(stall))
         try:
             dm.wait_for(have_all, timeout, "events for all %d Winsock lines %s" % (len(want), when))
         except AssertionError as x:

@@ -122,11 +122,12 @@ class Exec(unittest.TestCase):
             log = setup_logs(d)
             out = os.path.join(d, "calls.jsonl")
             prog = script(d, "slow", out, sleep=30)
-            cfg = daemon_config(d, [{"path": log}], [execout([prog], timeout="500ms")])
+            ms = int(wwtest.scaled(500))  # long enough for Python to start and record itself
+            cfg = daemon_config(d, [{"path": log}], [execout([prog], timeout="%dms" % ms)])
             with Daemon(cfg).start() as dm:
                 append(log, "ERROR slow " + RESET_LINE + "\n")
                 (r,) = wwtest.wait_until(lambda: records(out), 10, "the program started", dm)
-                dm.wait_stderr(r"output 'page': .*slow: killed after the 500ms timeout", 5)
+                dm.wait_stderr(r"output 'page': .*slow: killed after the %dms timeout" % ms, 5)
                 wwtest.wait_until(lambda: not os.path.exists("/proc/%d" % r["pid"]), 5,
                                   "the program gone", dm)
                 self.assertEqual(dm.stop(), 0, dm.describe())

@@ -10,6 +10,8 @@ import subprocess
 import threading
 import time
 
+from wwtest import scaled
+
 
 class Receiver:
     """An HTTP server on 127.0.0.1 that records every POST.
@@ -79,6 +81,7 @@ class Receiver:
             return [r for r in self.requests if r["status"] == status and pred(r)]
 
     def wait(self, pred, timeout, what):
+        timeout = scaled(timeout)
         deadline = time.monotonic() + timeout
         with self.cond:
             while True:

@@ -12,6 +12,8 @@ import subprocess
 import threading
 import time
 
+from wwtest import scaled
+
 # RFC 5424 section 6: PRINTUSASCII is %d33-126; SD-NAME excludes '=', SP, ']'
 # and '"'; PARAM-VALUE escapes '"', '\' and ']'.
 _PRINT = rb"[\x21-\x7e]"
@@ -131,6 +133,7 @@ class _Collector:
 
     def wait(self, count, timeout, what=None):
         """Waits for at least count messages; returns them (raw bytes)."""
+        timeout = scaled(timeout)
         deadline = time.monotonic() + timeout
         with self.cond:
             while len(self.messages) < count and not self.errors:
@@ -320,7 +323,7 @@ class Rsyslog:
             return []
 
     def wait(self, pred, count, timeout):
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + scaled(timeout)
         while True:
             got = [r for r in self.records() if pred(r)]
             if len(got) >= count:

@@ -1,6 +1,8 @@
 """Helpers for scenario tests: run the built wsawatch the way an operator would."""
 import json
 import os
+import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -15,12 +17,109 @@ FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 ROOT_ARGS = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
 
 
-def run(*args, stdin=None, check=None, timeout=300):
-    """Runs wsawatch with args; returns (exit code, stdout bytes, stderr text)."""
-    p = subprocess.run([BINARY, *args], input=stdin, capture_output=True, timeout=timeout)
+# ---------------------------------------------------------------------------
+# Wrapper and time scale (the memcheck preset, tests/CMakeLists.txt).
+# WSAWATCH_TEST_WRAPPER: a command (split as a shell would) put in front of
+# every wsawatch the tests start. main() makes BINARY a script that execs it,
+# so that a test that starts BINARY itself is wrapped too; the wrapper execs
+# wsawatch in the same process, so the pid and the signals sent to it are
+# wsawatch's. When the wrapper is valgrind, each process writes
+# MEMCHECK_DIR/vg.<pid>.log (nothing but errors and leaks: -q); run() and
+# Daemon read it when the process ends and fail with the report; main() fails
+# the suite for any report left unread (a process a test started itself). A
+# process killed with SIGKILL writes no leak report, only the errors it met.
+# WSAWATCH_TEST_TIME_SCALE multiplies the deadlines of the helpers below.
+
+TIME_SCALE = float(os.environ.get("WSAWATCH_TEST_TIME_SCALE") or 1)
+WRAPPER = shlex.split(os.environ.get("WSAWATCH_TEST_WRAPPER", ""))
+MEMCHECK = bool(WRAPPER) and os.path.basename(WRAPPER[0]) == "valgrind"
+REAL_BINARY = None      # the wsawatch given on the command line
+WRAP_DIR = None         # the wrapper script; valgrind's logs
+MEMCHECK_DIR = None     # WRAP_DIR under valgrind
+
+
+def scaled(seconds):
+    """A deadline in seconds, stretched for a slow wrapper."""
+    return seconds * TIME_SCALE
+
+
+def skip_under_memcheck(tc, why):
+    """For tests about timing or memory figures that valgrind changes."""
+    if MEMCHECK:
+        tc.skipTest("under valgrind memcheck: " + why)
+
+
+def _wrap(binary):
+    global WRAP_DIR, MEMCHECK_DIR
+    if not WRAPPER:
+        return binary
+    d = WRAP_DIR = tempfile.mkdtemp(prefix="wsawatch-wrap-")
+    os.chmod(d, 0o1777)  # a test may start the daemon as another user
+    cmd = list(WRAPPER)
+    if MEMCHECK:
+        MEMCHECK_DIR = d
+        cmd.append("--log-file=" + os.path.join(d, "vg.%p.log"))
+    script = os.path.join(d, "wsawatch")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\nexec %s %s \"$@\"\n" % (" ".join(map(shlex.quote, cmd)),
+                                                    shlex.quote(binary)))
+    os.chmod(script, 0o755)
+    return script
+
+
+def memcheck_report(pid):
+    """valgrind's report for process pid ("" if none; read once)."""
+    if MEMCHECK_DIR is None or pid is None:
+        return ""
+    path = os.path.join(MEMCHECK_DIR, "vg.%d.log" % pid)
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        os.unlink(path)
+    except FileNotFoundError:
+        return ""
+    return text.strip()
+
+
+def check_memcheck(pid, what="wsawatch"):
+    """Fails with valgrind's report for process pid, if it wrote one."""
+    rep = memcheck_report(pid)
+    if rep:
+        raise AssertionError("valgrind memcheck: errors or leaks in %s (pid %d):\n%s"
+                             % (what, pid, rep))
+
+
+def _memcheck_leftovers():
+    """Prints the reports no run() or Daemon read; returns how many; removes WRAP_DIR."""
+    bad = 0
+    for name in sorted(os.listdir(MEMCHECK_DIR)) if MEMCHECK_DIR else []:
+        m = re.fullmatch(r"vg\.(\d+)\.log", name)
+        rep = memcheck_report(int(m.group(1))) if m else ""
+        if rep:
+            bad += 1
+            sys.stderr.write("\nvalgrind memcheck: errors or leaks in a wsawatch started "
+                             "by a test (pid %s):\n%s\n" % (m.group(1), rep))
+    if WRAP_DIR:
+        shutil.rmtree(WRAP_DIR, ignore_errors=True)
+    return bad
+
+
+def run(*args, stdin=None, check=None, timeout=300, env=None):
+    """Runs wsawatch with args (env: the whole environment, default ours);
+    returns (exit code, stdout bytes, stderr text)."""
+    with subprocess.Popen([BINARY, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, env=env) as p:
+        try:
+            out, err = p.communicate(stdin, timeout=scaled(timeout))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+            sys.stderr.write(memcheck_report(p.pid))
+            raise
+    check_memcheck(p.pid, "wsawatch %s" % " ".join(args)[:200])
     if check is not None and p.returncode != check:
-        raise AssertionError("exit %d, wanted %d: %s" % (p.returncode, check, p.stderr.decode()))
-    return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
+        raise AssertionError("exit %d, wanted %d: %s" % (p.returncode, check, err.decode()))
+    return p.returncode, out, err.decode("utf-8", "replace")
 
 
 def events(out):
@@ -43,9 +142,12 @@ class TempDir:
 
 
 def main():
-    global BINARY
-    BINARY = os.path.abspath(sys.argv.pop(1))
-    unittest.main(verbosity=2)
+    global BINARY, REAL_BINARY
+    REAL_BINARY = os.path.abspath(sys.argv.pop(1))
+    BINARY = _wrap(REAL_BINARY)
+    prog = unittest.main(verbosity=2, exit=False)
+    bad = _memcheck_leftovers()
+    sys.exit(0 if prog.result.wasSuccessful() and not bad else 1)
 
 
 # ---------------------------------------------------------------------------
@@ -163,6 +265,8 @@ class Daemon:
 
     # -- life cycle
     def start(self, ready=True, timeout=20):
+        if self.proc is not None:
+            self._memcheck()  # the previous process's report
         env = dict(os.environ)
         if self.env:
             env.update(self.env)
@@ -181,7 +285,7 @@ class Daemon:
             try:
                 self.wait_ready(timeout)
             except BaseException:
-                self.close()
+                self.close(check=False)
                 raise
         return self
 
@@ -221,15 +325,16 @@ class Daemon:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         try:
-            self.returncode = self.proc.wait(timeout)
+            self.returncode = self.proc.wait(scaled(timeout))
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
             raise AssertionError("daemon did not exit within %ss of signal %s\n%s"
-                                 % (timeout, sig, self.describe()))
+                                 % (scaled(timeout), sig, self.describe()))
         for t in self.threads:
             t.join(10)
         self._close_pipes()
+        self._memcheck()
         san = [l for l in self.err if SANITIZER_RE.search(l)]
         if san:
             raise AssertionError("sanitizer report from the daemon: %s\n%s"
@@ -247,20 +352,41 @@ class Daemon:
         """kill -9, then collects what it had written."""
         return self.stop(signal.SIGKILL)
 
-    def close(self):
+    def close(self, check=True):
+        """Kills a daemon still running (under memcheck, when check is true,
+        SIGTERM first, so that its leaks are checked); with check, fails with
+        valgrind's report, else prints it."""
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+            if MEMCHECK and check:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(scaled(20))
+                except subprocess.TimeoutExpired:
+                    pass
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
         for t in self.threads:
             t.join(5)
         if self.proc is not None:
             self._close_pipes()
+            if check:
+                self._memcheck()
+            else:
+                sys.stderr.write(memcheck_report(self.proc.pid))
+
+    def _memcheck(self):
+        rep = memcheck_report(self.proc.pid)
+        if rep:
+            raise AssertionError("valgrind memcheck: errors or leaks in the daemon (pid %d, %s):"
+                                 "\n%s\n%s" % (self.proc.pid, self.config, rep,
+                                                self.describe(events=0, lines=15)))
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *a):
-        self.close()
+    def __exit__(self, exc_type, *a):
+        self.close(check=exc_type is None)
 
     # -- observation
     def stderr_text(self):
@@ -286,7 +412,9 @@ class Daemon:
 
     def wait_for(self, pred, timeout, what):
         """Waits until pred() (called under the lock) is true; fails with what was
-        expected and the daemon's state. Fails early if the daemon exited."""
+        expected and the daemon's state. Fails early if the daemon exited.
+        timeout is scaled (WSAWATCH_TEST_TIME_SCALE)."""
+        timeout = scaled(timeout)
         deadline = time.monotonic() + timeout
         with self.cond:
             while True:
@@ -340,6 +468,8 @@ def file_events(path, kind="event"):
 
 
 def wait_until(pred, timeout, what, daemon=None, interval=0.02):
+    """Polls pred() until true; timeout is scaled (WSAWATCH_TEST_TIME_SCALE)."""
+    timeout = scaled(timeout)
     deadline = time.monotonic() + timeout
     while True:
         r = pred()
@@ -351,11 +481,16 @@ def wait_until(pred, timeout, what, daemon=None, interval=0.02):
         time.sleep(interval)
 
 
+_have_run = None
+
+
 def have_run():
     """True when the binary has the `run` command."""
-    p = subprocess.run([BINARY, "run", "--help"], capture_output=True, timeout=30)
-    text = (p.stdout + p.stderr).decode("utf-8", "replace")
-    return "unknown command" not in text
+    global _have_run
+    if _have_run is None:
+        _, out, err = run("run", "--help", timeout=30)
+        _have_run = "unknown command" not in out.decode("utf-8", "replace") + err
+    return _have_run
 
 
 def require_run(testcase_cls):

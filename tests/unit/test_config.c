@@ -1,10 +1,13 @@
 /*
  * The configuration: defaults, every key read, and every kind of bad value
- * reported with file:line:column, all of them in one pass.
+ * reported with file:line:column, all of them in one pass; out of memory at
+ * any allocation is an error, not a crash or a leak.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alerts.h"
 #include "config.h"
 #include "testutil.h"
 #include "util/alloc.h"
@@ -167,6 +170,115 @@ START_TEST(test_new_keys_bad_values)
 }
 END_TEST
 
+/* Every output kind, every input and alert key: the widest load there is. */
+static const char every_key[] =
+    "state_dir: /tmp/st\n"
+    "rules: [/etc/wsawatch/rules.d, /srv/rules]\n"
+    "commit_interval: 2s\n"
+    "poll_interval: 250ms\n"
+    "log: {level: debug, target: file, path: /tmp/wsawatch.log}\n"
+    "inputs:\n"
+    "  - path: [/var/log/a/*.log, /var/log/b/**/*.log]\n"
+    "    exclude: ['*.gz', '*.zip']\n"
+    "    start_at: beginning\n"
+    "    encoding: utf-16le\n"
+    "    tags: [api, prod]\n"
+    "    max_line_bytes: 1MiB\n"
+    "    idle_flush: 2s\n"
+    "    rotate_wait: 3s\n"
+    "    watch: poll\n"
+    "    rules: [go-syscall-message]\n"
+    "    timestamp: '(?<year>\\d{4})-(?<month>\\d\\d)-(?<day>\\d\\d) "
+    "(?<hour>\\d\\d):(?<minute>\\d\\d):(?<second>\\d\\d)'\n"
+    "  - path: /x/*.log\n"
+    "    timestamp: arrival\n"
+    "outputs:\n"
+    "  - {name: out, type: stdout, format: text}\n"
+    "  - {name: events, type: file, path: /tmp/e.jsonl, take: [events]}\n"
+    "  - {name: hook, type: webhook, url: 'https://example.com/hook', headers: {X-A: b, X-C: d},\n"
+    "     ca_file: /etc/ssl/ca.pem, bearer_token_env: TOKEN, tls_verify: true, timeout: 5s,\n"
+    "     retries: 2, backoff: 2s, queue: 10}\n"
+    "  - {name: run, type: exec, command: [/bin/sh, -c, 'cat >/dev/null'], timeout: 5s,\n"
+    "     max_running: 2, queue: 5, take: [alerts]}\n"
+    "  - {name: sys, type: syslog, address: 'tcp://[::1]:6514', facility: local3,\n"
+    "     app_name: ww, hostname: h1, queue: 50}\n"
+    "  - {name: sys2, type: syslog, address: 'udp://127.0.0.1'}\n"
+    "  - {name: prom, type: metrics, path: /tmp/ww.prom, interval: 30s}\n"
+    "  - {name: ev, type: eventlog, source: wsawatch}\n"
+    "alerts:\n"
+    "  - id: storm\n"
+    "    codes: [WSAECONNRESET, 10053]\n"
+    "    categories: [connection]\n"
+    "    rules: [go-syscall-message]\n"
+    "    tags: [api]\n"
+    "    threshold: 3\n"
+    "    window: 30s\n"
+    "    group_by: [file, peer]\n"
+    "    cooldown: 5m\n"
+    "    severity: error\n"
+    "    outputs: [hook, sys]\n"
+    "    resolved: true\n"
+    "    backlog: ignore\n"
+    "    samples: 2\n"
+    "    max_groups: 100\n"
+    "  - {id: quiet, codes: 10060}\n";
+
+struct load_ctx {
+    const char *path;
+    struct config c;
+};
+
+static int load_cb(void *ctx, struct diag *d)
+{
+    struct load_ctx *l = ctx;
+
+    return config_load(&l->c, l->path, d);
+}
+
+static void cleanup_cb(void *ctx)
+{
+    config_free(&((struct load_ctx *)ctx)->c);
+}
+
+/* Each allocation of config_load fails once: an error saying out of memory,
+ * never a crash or a leak (LeakSanitizer and valgrind check the frees). */
+static unsigned long fail_each_allocation(const char *path)
+{
+    struct load_ctx l = {path, {0}};
+    struct tu_loader loader = {load_cb, cleanup_cb, &l};
+    unsigned long n = tu_fail_each_allocation(&loader);
+
+    fprintf(stderr, "%s: %lu allocations, made to fail in turn\n", path, n);
+    return n;
+}
+
+START_TEST(test_out_of_memory_shipped)
+{
+    ck_assert_uint_ge(fail_each_allocation(FIXTURES "/../../config/wsawatch.yaml"), 30);
+    ck_assert_uint_ge(fail_each_allocation(FIXTURES "/../../config/demo.yaml"), 10);
+}
+END_TEST
+
+START_TEST(test_out_of_memory_every_key)
+{
+    char *path = tu_temp_file("cfg", every_key, strlen(every_key));
+    struct load_ctx l = {path, {0}};
+    struct diag d;
+
+    diag_init(&d);
+    if (config_load(&l.c, path, &d) != 0)
+        diag_print(&d, stderr); /* no /bin/sh or /tmp on Windows: no matter here */
+    ck_assert_uint_eq(l.c.noutputs, 8);
+    ck_assert_uint_eq(l.c.alerts->n, 2);
+    ck_assert_ptr_nonnull(l.c.inputs[0].ts_pattern);
+    config_free(&l.c);
+    diag_free(&d);
+    ck_assert_uint_ge(fail_each_allocation(path), 100);
+    remove(path);
+    xfree(path);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("config");
@@ -177,6 +289,8 @@ int main(void)
     tcase_add_test(tc, test_every_error_at_once);
     tcase_add_test(tc, test_unreadable_and_broken);
     tcase_add_test(tc, test_new_keys_bad_values);
+    tcase_add_test(tc, test_out_of_memory_shipped);
+    tcase_add_test(tc, test_out_of_memory_every_key);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

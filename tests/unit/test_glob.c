@@ -110,6 +110,42 @@ START_TEST(test_expand_tree)
 }
 END_TEST
 
+static void odd_cb(void *ctx, const char *path, unsigned mode)
+{
+    ck_assert_uint_eq(mode, 0040000); /* the directory d.log */
+    ck_assert_ptr_nonnull(strstr(path, "d.log"));
+    (*(int *)ctx)++;
+}
+
+START_TEST(test_walk_odd_and_child)
+{
+    char tmpl[256], *pat, *child;
+    const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : getenv("TEMP");
+    uv_fs_t req;
+    int n = 0, odd = 0;
+    struct ww_err err = {0};
+
+    snprintf(tmpl, sizeof(tmpl), "%s/wsaglobXXXXXX", dir ? dir : "/tmp");
+    ck_assert_int_ge(uv_fs_mkdtemp(NULL, &req, tmpl, NULL), 0);
+    snprintf(tmpl, sizeof(tmpl), "%s", req.path);
+    uv_fs_req_cleanup(&req);
+    mkdirs(tmpl, "d.log");
+    touch(tmpl, "f.log");
+    pat = xasprintf("%s/*.log", tmpl);
+    ck_assert_int_eq(glob_walk(pat, collect_cb, NULL, &n, &err), 1);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(glob_walk(pat, collect_cb, odd_cb, &odd, &err), 1);
+    ck_assert_int_eq(odd, 2); /* the file through collect_cb, the directory through odd_cb */
+    child = glob_child(pat, "f.log");
+    ck_assert_str_eq(child + strlen(tmpl), "/f.log");
+    xfree(child);
+    xfree(pat);
+    child = glob_child("*.log", "f.log");
+    ck_assert_str_eq(child, "f.log");
+    xfree(child);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("glob");
@@ -118,6 +154,7 @@ int main(void)
     tcase_add_test(tc, test_match);
     tcase_add_test(tc, test_base_and_exclude);
     tcase_add_test(tc, test_expand_tree);
+    tcase_add_test(tc, test_walk_odd_and_child);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

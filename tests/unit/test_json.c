@@ -27,6 +27,9 @@ START_TEST(test_escapes)
                      "\"bad \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD end\"");
     ck_assert_str_eq(enc(&b, "cut \xE8\xBF", 6), "\"cut \xEF\xBF\xBD\xEF\xBF\xBD\"");
     ck_assert_str_eq(enc(&b, "\xED\xA0\x80", 3), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");
+    /* C1 controls (8-bit CSI), bidi overrides and line separators: escaped */
+    ck_assert_str_eq(enc(&b, "\xC2\x9B" "31m \xE2\x80\xAE" "x\xE2\x80\xAC \xE2\x81\xA6 \xE2\x80\xA8", 21),
+                     "\"\\u009b31m \\u202ex\\u202c \\u2066 \\u2028\"");
     buf_free(&b);
 }
 END_TEST

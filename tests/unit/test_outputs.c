@@ -2,9 +2,14 @@
  * The asynchronous output kinds (webhook, exec) on a private loop: their keys
  * and defaults, the bounded queue's drop accounting, and that close() lets the
  * loop end with every handle closed, within the short grace, whatever was
- * still queued or in flight; the eventlog kind's keys, and that it works
- * where there is an Event Log and says why not elsewhere. The end-to-end behaviour against real receivers
- * and programs is in tests/scenario/test_output_{webhook,exec}.py.
+ * still queued or in flight; the paths of file and metrics outputs checked at
+ * load; the file output holding what it cannot write (full past its buffer),
+ * writing it once it can, and handing it to its successor at a reload; the
+ * stdout writer's queue, which drops whole messages and loses none besides;
+ * the eventlog kind's keys, and that it works where there is an Event Log and
+ * says why not elsewhere. The end-to-end behaviour against real receivers and
+ * programs is in tests/scenario/test_output_{webhook,exec}.py, and against
+ * full disks and stalled readers in tests/scenario/test_faults.py.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +22,7 @@
 #include "outputs/output.h"
 #include "testutil.h"
 #include "wsawatch_config.h"
+#include "outputs/fdwriter.h"
 #include "util/alloc.h"
 
 static const char msg_json[] = "{\"event\":{\"kind\":\"event\"},\"message\":\"x\"}";
@@ -147,6 +153,229 @@ START_TEST(test_keys_and_errors)
 }
 END_TEST
 
+static void remove_dir(const char *path)
+{
+    uv_fs_t req;
+
+    (void)uv_fs_rmdir(NULL, &req, path, NULL);
+    uv_fs_req_cleanup(&req);
+}
+
+static char *temp_dir(void)
+{
+    const char *t = getenv("TMPDIR") ? getenv("TMPDIR") : getenv("TEMP");
+    char *tmpl = xasprintf("%s/wsaoutXXXXXX", t ? t : "/tmp"), *dir;
+    uv_fs_t req;
+
+    ck_assert_int_ge(uv_fs_mkdtemp(NULL, &req, tmpl, NULL), 0);
+    dir = xstrdup(req.path);
+    uv_fs_req_cleanup(&req);
+    xfree(tmpl);
+    return dir;
+}
+
+static int64_t file_size(const char *path)
+{
+    uv_fs_t req;
+    int64_t size = uv_fs_stat(NULL, &req, path, NULL) == 0 ? (int64_t)req.statbuf.st_size : -1;
+
+    uv_fs_req_cleanup(&req);
+    return size;
+}
+
+/* A file or metrics output whose path cannot be opened for writing is a
+ * warning at load, named at the path (`check` may run as another user than
+ * the service, or before systemd makes its LogsDirectory); opening it is an
+ * error that says the same. */
+START_TEST(test_unwritable_paths)
+{
+    char *dir = temp_dir(), *plain = xasprintf("%s/plain", dir);
+    struct output o;
+    struct ww_err err = {0};
+    char *yaml = xasprintf("outputs:\n"
+                           "  - {name: a, type: file, path: '%s/no/such/x.jsonl'}\n"
+                           "  - {name: b, type: file, path: '%s'}\n"
+                           "  - {name: c, type: file, path: '%s/x.jsonl'}\n"
+                           "  - {name: d, type: metrics, path: '%s/no/x.prom'}\n"
+                           "  - {name: e, type: file, path: '%s/ok.jsonl', buffer: 12 bananas}\n"
+                           "  - {name: f, type: file, path: '%s/ok.jsonl', buffer: 64KiB}\n",
+                           dir, dir, plain, dir, dir, dir);
+    struct config c;
+    struct diag d;
+    FILE *f = fopen(plain, "wb");
+
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    diag_init(&d);
+    ck_assert_int_eq(load(yaml, &c, &d), 1);
+    ck_assert_uint_eq(d.n, 5);
+    ck_assert(tu_diag_has(&d, ":2:33: output 'a': "));
+    ck_assert(tu_diag_has(&d, "/no/such/x.jsonl: no such file or directory (directory "));
+    ck_assert(tu_diag_has(&d, ":3:33: output 'b': "));
+    ck_assert(tu_diag_has(&d, ": is a directory"));
+    ck_assert(tu_diag_has(&d, ":4:33: output 'c': "));
+    ck_assert(tu_diag_has(&d, "not a directory"));
+    ck_assert(tu_diag_has(&d, ":5:36: output 'd': "));
+    ck_assert(tu_diag_has(&d, "bad size '12 bananas' for buffer"));
+    ck_assert(tu_diag_has(&d, "; `run` fails unless it can be written then"));
+    config_free(&c);
+    diag_free(&d);
+    diag_init(&d);
+    ck_assert_int_eq(load(yaml, &c, &d), 1);
+    ck_assert_int_ne(output_open(&o, &c.outputs[0], NULL, &err), 0);
+    ck_assert_msg(strstr(err.msg, "output 'a': ") == err.msg &&
+                      strstr(err.msg, "/no/such/x.jsonl: no such file or directory (directory "),
+                  "%s", err.msg);
+    config_free(&c);
+    diag_free(&d);
+    remove(plain);
+    remove_dir(dir);
+    xfree(plain), xfree(yaml), xfree(dir);
+}
+END_TEST
+
+/* The file output when its path cannot be opened any more (its directory
+ * removed, which a reopen after a rotation finds): messages wait, the output
+ * is full past its buffer, a flush fails and counts; with the directory back
+ * the waiting messages are written once. At a reload the old output hands
+ * what it could not write to the new one of the same name. */
+START_TEST(test_file_holds_and_hands_over)
+{
+    char *dir = temp_dir(), *sub = xasprintf("%s/out", dir), *path = xasprintf("%s/e.jsonl", sub);
+    char *path2 = xasprintf("%s/e2.jsonl", dir), *yaml, *yaml2;
+    struct config c, c2;
+    struct output o, o2;
+    struct ww_err err = {0};
+    struct diag d;
+    uv_loop_t loop;
+    uv_fs_t req;
+    int64_t line = sizeof(msg_json); /* with its newline */
+
+    if (HAVE_BACKSLASH_PATHS)
+        return; /* Windows keeps a directory with an open file in it */
+    ck_assert_int_eq(uv_fs_mkdir(NULL, &req, sub, 0700, NULL), 0);
+    uv_fs_req_cleanup(&req);
+    yaml = xasprintf("outputs:\n  - {name: fo, type: file, path: '%s', buffer: 1KiB}\n", path);
+    open_one(yaml, &c, &loop, &o);
+    write_n(&o, 2);
+    ck_assert_int_eq(output_flush(&o, 1, &err), 0);
+    ck_assert_int_eq(file_size(path), 2 * line);
+    remove(path);
+    remove_dir(sub);
+    output_tick(&o); /* rotated away: reopening fails */
+    write_n(&o, 3);
+    ck_assert_int_ne(output_flush(&o, 1, &err), 0);
+    ck_assert_msg(strstr(err.msg, "output 'fo': ") && strstr(err.msg, "no such file or directory"),
+                  "%s", err.msg);
+    ck_assert_int_eq(o.full, 0);
+    write_n(&o, 30); /* 33 * 44 bytes > 1KiB */
+    ck_assert_int_eq(o.full, 1);
+    ck_assert_double_ge(metrics_get("wsawatch_output_write_errors_total", "output=\"fo\""), 1);
+    ck_assert_int_eq(uv_fs_mkdir(NULL, &req, sub, 0700, NULL), 0);
+    uv_fs_req_cleanup(&req);
+    memset(&err, 0, sizeof(err));
+    ck_assert_int_eq(output_flush(&o, 1, &err), 0);
+    ck_assert_int_eq(o.full, 0);
+    ck_assert_int_eq(file_size(path), 33 * line);
+
+    /* a reload while it cannot write: the successor gets the waiting lines */
+    remove(path);
+    remove_dir(sub);
+    output_tick(&o);
+    write_n(&o, 4);
+    ck_assert_int_ne(output_flush(&o, 1, &err), 0);
+    diag_init(&d);
+    yaml2 = xasprintf("outputs:\n  - {name: fo, type: file, path: '%s'}\n", path2);
+    ck_assert_int_eq(load(yaml2, &c2, &d), 0);
+    ck_assert_int_eq(output_open(&o2, &c2.outputs[0], &loop, &err), 0);
+    output_close(&o);
+    memset(&err, 0, sizeof(err));
+    ck_assert_int_eq(output_flush(&o2, 1, &err), 0);
+    ck_assert_int_eq(file_size(path2), 4 * line);
+    ck_assert_double_lt(close_and_run(&o2, &c2, &loop), 1.0);
+    config_free(&c);
+    diag_free(&d);
+    remove(path2);
+    remove_dir(dir);
+    xfree(dir), xfree(sub), xfree(path), xfree(path2), xfree(yaml), xfree(yaml2);
+}
+END_TEST
+
+struct reader {
+    uv_file fd;
+    char *data;
+    size_t len;
+};
+
+static void read_all_cb(void *arg)
+{
+    struct reader *r = arg;
+    char chunk[4096];
+
+    for (;;) {
+        uv_buf_t b = uv_buf_init(chunk, sizeof(chunk));
+        uv_fs_t req;
+        ssize_t n = uv_fs_read(NULL, &req, r->fd, &b, 1, -1, NULL);
+
+        uv_fs_req_cleanup(&req);
+        if (n <= 0)
+            return;
+        r->data = xrealloc(r->data, r->len + (size_t)n + 1);
+        memcpy(r->data + r->len, chunk, (size_t)n);
+        r->len += (size_t)n;
+        r->data[r->len] = '\0';
+    }
+}
+
+/* A pipe nobody reads: pushes never block, the queue drops its oldest
+ * messages whole; once read, every message not dropped arrives whole and in
+ * order, the newest among them: received + dropped = pushed. */
+START_TEST(test_fdwriter_drops_whole_messages)
+{
+    uv_file fds[2];
+    struct fdwriter *w;
+    struct reader r = {0};
+    uv_thread_t t;
+    long dropped = 0, n = 2000, got = 0, last = -1;
+    char msg[600];
+    uv_fs_t req;
+
+    ck_assert_int_eq(uv_pipe(fds, 0, 0), 0);
+    w = fdwriter_start(fds[1], 10, 1 << 20);
+    ck_assert_ptr_nonnull(w);
+    memset(msg, 'x', sizeof(msg));
+    for (long i = 0; i < n; i++) {
+        int len = snprintf(msg, sizeof(msg), "m%ld ", i);
+        long rc;
+        msg[len] = 'x';
+        msg[sizeof(msg) - 1] = '\n';
+        rc = fdwriter_push(w, msg, sizeof(msg));
+        ck_assert_int_ge(rc, 0);
+        dropped += rc;
+    }
+    ck_assert_int_gt(dropped, 0);
+    r.fd = fds[0];
+    ck_assert_int_eq(uv_thread_create(&t, read_all_cb, &r), 0);
+    ck_assert_uint_eq(fdwriter_close(w, 5000), 0);
+    uv_fs_close(NULL, &req, fds[1], NULL);
+    uv_fs_req_cleanup(&req);
+    uv_thread_join(&t);
+    uv_fs_close(NULL, &req, fds[0], NULL);
+    uv_fs_req_cleanup(&req);
+    ck_assert_uint_eq(r.len % sizeof(msg), 0);
+    for (size_t off = 0; off < r.len; off += sizeof(msg), got++) {
+        long k = strtol(r.data + off + 1, NULL, 10);
+        ck_assert_int_eq(r.data[off], 'm');
+        ck_assert_int_gt(k, last);
+        ck_assert_int_eq(r.data[off + sizeof(msg) - 1], '\n');
+        last = k;
+    }
+    ck_assert_int_eq(got + dropped, n);
+    ck_assert_int_eq(last, n - 1);
+    xfree(r.data);
+}
+END_TEST
+
 /* The eventlog kind parses everywhere; it opens and writes where the Event
  * Log exists (Windows, Wine: ReportEvent succeeds) and fails to open, saying
  * why, elsewhere. The records' texts are checked by tests/windows/eventlog_test.sh. */
@@ -210,6 +439,9 @@ int main(void)
     tcase_add_test(tc, test_exec_runs_and_loop_ends);
     tcase_add_test(tc, test_keys_and_errors);
     tcase_add_test(tc, test_eventlog);
+    tcase_add_test(tc, test_unwritable_paths);
+    tcase_add_test(tc, test_file_holds_and_hands_over);
+    tcase_add_test(tc, test_fdwriter_drops_whole_messages);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -1,6 +1,7 @@
 /*
- * The offsets store: a round trip, pruning, and corrupt or truncated files set
- * aside with an error rather than trusted.
+ * The offsets store: a round trip, pruning, corrupt or truncated files set
+ * aside with an error rather than trusted, and a save that fails leaving the
+ * old file as it was and no temporary file behind.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +102,46 @@ START_TEST(test_missing_is_empty)
 }
 END_TEST
 
+/* A save that cannot complete (here the rename: offsets.json is a non-empty
+ * directory) leaves no offsets.json.tmp, says which path and why, stays
+ * dirty, and the next save after the cause is gone works. */
+START_TEST(test_failed_save_leaves_no_temporary)
+{
+    struct state s;
+    struct ww_err err = {0};
+    char *file = xasprintf("%s/offsets.json", dir), *tmp = xasprintf("%s/offsets.json.tmp", dir);
+    char *inner = xasprintf("%s/x", file);
+    uv_fs_t req;
+
+    ck_assert_int_eq(uv_fs_mkdir(NULL, &req, file, 0700, NULL), 0);
+    uv_fs_req_cleanup(&req);
+    ck_assert_int_eq(uv_fs_mkdir(NULL, &req, inner, 0700, NULL), 0);
+    uv_fs_req_cleanup(&req);
+    state_init(&s, dir);
+    state_set(&s, 1, 2, 300, "/var/log/a.log");
+    ck_assert_int_eq(state_save(&s, &err), WW_EIO);
+    ck_assert_msg(strstr(err.msg, "offsets.json: cannot rename into place: ") != NULL, "%s",
+                  err.msg);
+    ck_assert_int_eq(s.no_space, 0);
+    ck_assert_int_eq(s.dirty, 1);
+    ck_assert_int_eq(uv_fs_stat(NULL, &req, tmp, NULL), UV_ENOENT);
+    uv_fs_req_cleanup(&req);
+    ck_assert_int_eq(uv_fs_rmdir(NULL, &req, inner, NULL), 0);
+    uv_fs_req_cleanup(&req);
+    ck_assert_int_eq(uv_fs_rmdir(NULL, &req, file, NULL), 0);
+    uv_fs_req_cleanup(&req);
+    memset(&err, 0, sizeof(err));
+    ck_assert_int_eq(state_save(&s, &err), 0);
+    ck_assert_int_eq(s.dirty, 0);
+    state_free(&s);
+    state_init(&s, dir);
+    ck_assert_int_eq(state_load(&s, &err), 0);
+    ck_assert_uint_eq(state_find(&s, 1, 2)->offset, 300);
+    state_free(&s);
+    xfree(file), xfree(tmp), xfree(inner);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("state");
@@ -110,6 +151,7 @@ int main(void)
     tcase_add_test(tc, test_round_trip);
     tcase_add_test(tc, test_corrupt_and_truncated);
     tcase_add_test(tc, test_missing_is_empty);
+    tcase_add_test(tc, test_failed_save_leaves_no_temporary);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -3,12 +3,23 @@
  */
 #include "testutil.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rulefiles.h"
 #include "util/alloc.h"
+
+#ifdef __has_include
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define UNDER_VALGRIND RUNNING_ON_VALGRIND
+#endif
+#endif
+#ifndef UNDER_VALGRIND
+#define UNDER_VALGRIND 0
+#endif
 
 void tu_load_codes(struct table *t)
 {
@@ -25,7 +36,7 @@ void tu_load_codes(struct table *t)
     if (errors != 0)
         diag_print(&d, stderr);
     ck_assert_int_eq(errors, 0);
-    table_finish(t);
+    ck_assert_int_eq(table_finish(t), 0);
     diag_free(&d);
     ruleset_free(&rs);
 }
@@ -56,7 +67,7 @@ int tu_load_extra(struct table *t, struct ruleset *rs, const char *name, const c
         errors += rulefiles_load_buffer(t, rs, NULL, f->name, f->data, f->len, d);
     ck_assert_int_eq(errors, 0);
     errors += rulefiles_load_buffer(t, rs, NULL, name, yaml, strlen(yaml), d);
-    table_finish(t);
+    ck_assert_int_eq(table_finish(t), 0);
     return errors + ruleset_compile(rs, t, d);
 }
 
@@ -75,6 +86,65 @@ void tu_matcher_teardown(void)
     matcher_free(&tu_matcher);
     ruleset_free(&tu_rules);
     table_free(&tu_table);
+}
+
+/* One run with allocation n failing; 1 if it did fail. Compared with base,
+ * a run with none failing, out of memory must be the only new error (oom
+ * counts once in nerrors; the failure may also have cut short a part that
+ * had an error), but for the loss of a warning's text, which is no error. */
+static int fail_at(const struct tu_loader *l, unsigned long n, const struct diag *base,
+                   int base_errors)
+{
+    struct diag d;
+    int errors, fired, ok;
+
+    diag_init(&d);
+    alloc_fail_at(n);
+    errors = l->load(l->ctx, &d);
+    fired = alloc_fail_fired();
+    alloc_fail_at(0);
+    if (!fired || (d.lost == 1 && !d.oom))
+        ok = errors == base_errors && d.nerrors == base->nerrors && !d.oom;
+    else
+        ok = errors > 0 && d.oom && d.nerrors <= base->nerrors + 1;
+    if (!ok)
+        diag_print(&d, stderr);
+    ck_assert_msg(ok, "allocation %lu (made to fail: %d): %d errors, oom %d", n, fired, errors,
+                  d.oom);
+    l->cleanup(l->ctx);
+    diag_free(&d);
+    return fired;
+}
+
+/* The allocation to make fail after n: every one, but under valgrind (some
+ * 50 times slower) only every 4th away from the first and last 300. */
+static unsigned long next_allocation(unsigned long n, unsigned long count)
+{
+    if (!UNDER_VALGRIND || n < 300 || n + 300 >= count)
+        return n + 1;
+    return n + 4 < count - 300 ? n + 4 : count - 300;
+}
+
+unsigned long tu_fail_each_allocation(const struct tu_loader *l)
+{
+    struct diag base;
+    unsigned long count;
+    int errors;
+
+    diag_init(&base);
+    alloc_fail_at(ULONG_MAX);
+    errors = l->load(l->ctx, &base);
+    count = alloc_count();
+    alloc_fail_at(0);
+    l->cleanup(l->ctx);
+    if (base.nerrors > 0)
+        diag_print(&base, stderr); /* errors of the environment, such as a missing directory */
+    ck_assert_int_eq(errors > 0, base.nerrors > 0);
+    for (unsigned long n = 1; n <= count; n = next_allocation(n, count))
+        ck_assert_msg(fail_at(l, n, &base, errors), "allocation %lu of %lu not made", n, count);
+    ck_assert_msg(!fail_at(l, count + 1, &base, errors), "more than %lu allocations", count);
+    diag_free(&base);
+    return count;
 }
 
 int tu_diag_has(const struct diag *d, const char *needle)

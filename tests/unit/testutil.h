@@ -1,6 +1,7 @@
 /*
  * Helpers shared by the unit suites: load the built-in rules, load rules from
- * a string, write and read temporary files, run a suite.
+ * a string, write and read temporary files, make each allocation of a loader
+ * fail in turn, run a suite.
  */
 #ifndef WW_TESTUTIL_H
 #define WW_TESTUTIL_H
@@ -34,6 +35,22 @@ void tu_matcher_teardown(void);
 
 /* 1 if some diagnostic contains needle. */
 int tu_diag_has(const struct diag *d, const char *needle);
+
+/* A loader under test: load fills what ctx points to and returns its number
+ * of errors; cleanup frees it, whether the load failed or not. */
+struct tu_loader {
+    int (*load)(void *ctx, struct diag *d);
+    void (*cleanup)(void *ctx);
+    void *ctx;
+};
+
+/* Runs the loader once whole, then with its 1st, 2nd, ... last allocation
+ * failing (alloc_fail_at; under valgrind, only every 4th away from the first
+ * and last 300), then with one more, which must not fail and must end as the
+ * whole run did. Every failing run must return errors with d->oom set and no
+ * error the whole run did not have. Returns the number of allocations of a
+ * whole run. */
+unsigned long tu_fail_each_allocation(const struct tu_loader *l);
 
 /* Writes data to a new temporary file and returns its path (owned). */
 char *tu_temp_file(const char *tag, const void *data, size_t len);

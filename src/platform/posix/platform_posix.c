@@ -32,7 +32,7 @@ void platform_init(int *argc, char ***argv)
 
 char *platform_default_state_dir(void)
 {
-    return xstrdup("/var/lib/wsawatch");
+    return try_strdup("/var/lib/wsawatch");
 }
 
 int platform_is_root(void)

@@ -17,6 +17,8 @@
 #include <shellapi.h>
 #include <shlobj.h>
 
+#include "util/alloc.h"
+
 void platform_init(int *argc, char ***argv)
 {
     int n;
@@ -66,8 +68,8 @@ char *platform_default_state_dir(void)
     if (dir[0] == '\0')
         snprintf(dir, sizeof(dir), "%s", pd ? pd : "C:\\ProgramData");
     n = strlen(dir) + sizeof("\\wsawatch");
-    if ((p = malloc(n)) == NULL)
-        abort();
+    if ((p = try_malloc(n)) == NULL)
+        return NULL;
     snprintf(p, n, "%s\\wsawatch", dir);
     return p;
 }

@@ -200,7 +200,11 @@ static int win_err(struct ww_err *err, DWORD code, const char *step)
 static wchar_t *state_dir(void)
 {
     char *s = platform_default_state_dir();
-    wchar_t *w = wide(s);
+    wchar_t *w;
+
+    if (s == NULL)
+        alloc_oom(0);
+    w = wide(s);
 
     xfree(s);
     return w;
