@@ -137,7 +137,9 @@ START_TEST(test_walk_odd_and_child)
     ck_assert_int_eq(glob_walk(pat, collect_cb, odd_cb, &odd, &err), 1);
     ck_assert_int_eq(odd, 2); /* the file through collect_cb, the directory through odd_cb */
     child = glob_child(pat, "f.log");
-    ck_assert_str_eq(child + strlen(tmpl), "/f.log");
+    /* the separator the pattern uses: on Windows TEMP brings backslashes */
+    ck_assert(child[strlen(tmpl)] == '/' || (HAVE_BACKSLASH_PATHS && child[strlen(tmpl)] == '\\'));
+    ck_assert_str_eq(child + strlen(tmpl) + 1, "f.log");
     xfree(child);
     xfree(pat);
     child = glob_child("*.log", "f.log");
