@@ -4,6 +4,7 @@
  */
 #include "daemon.h"
 
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "util/log.h"
 
 #define DAEMON_EVENT_MAX (16u << 20)
+#define DAEMON_EVENT_LINE_CUT (DAEMON_EVENT_MAX / 8) /* escaped, at most 6 bytes each */
 
 static struct daemon *running;
 static uv_mutex_t requests_lock; /* guards pending and running's wake handle */
@@ -158,6 +160,32 @@ static void count_event(const struct line_ref *l, const struct wcode *c)
     metrics_add("wsawatch_events_total", lbl, 1);
 }
 
+/* Renders one event into d->ev (and d->text when an output shows text). A
+ * line near max_line_bytes (up to 256 MiB) may not fit DAEMON_EVENT_MAX once
+ * escaped: its message is then cut to DAEMON_EVENT_LINE_CUT and the event
+ * flagged truncated, rather than lost. Returns 0, or -1 when even that did
+ * not fit (a capture that large), logged. */
+static int render_event(struct daemon *d, const char *ts, const struct line_ref *l,
+                        const struct match *m, const struct event_extra *x)
+{
+    struct line_ref cut = *l;
+
+    for (int pass = 0; pass < 2; pass++) {
+        buf_reset(&d->ev);
+        buf_reset(&d->text);
+        if (event_json(&d->ev, ts, &cut, m, x) == 0 &&
+            (!d->want_text || event_text(&d->text, &cut, m, 0) == 0))
+            return 0;
+        if (cut.len <= DAEMON_EVENT_LINE_CUT)
+            break;
+        cut.len = DAEMON_EVENT_LINE_CUT;
+        cut.truncated = 1;
+    }
+    log_warnx("%s@%" PRIu64 ": event for %s larger than %u bytes; not sent", l->path, l->offset,
+              m->code->symbol, DAEMON_EVENT_MAX);
+    return -1;
+}
+
 int daemon_line_cb(void *ctx, const struct line_ref *l, const struct match_set *ms)
 {
     struct daemon *d = ctx;
@@ -178,11 +206,8 @@ int daemon_line_cb(void *ctx, const struct line_ref *l, const struct match_set *
         struct out_msg msg = {MSG_EVENT, NULL, 0, SEV_NOTICE, NULL, NULL};
         char summary[256];
 
-        buf_reset(&d->ev);
-        buf_reset(&d->text);
-        if (event_json(&d->ev, ts, l, &ms->v[i], &x) != 0 ||
-            (d->want_text && event_text(&d->text, l, &ms->v[i], 0) != 0))
-            continue; /* cannot happen below DAEMON_EVENT_MAX: lines are capped */
+        if (render_event(d, ts, l, &ms->v[i], &x) != 0)
+            continue;
         msg.text = d->want_text ? d->text.p : NULL;
         snprintf(summary, sizeof(summary), "%s (%ld) %s in %s", ms->v[i].code->symbol,
                  ms->v[i].code->code, ms->v[i].code->title ? ms->v[i].code->title : "",

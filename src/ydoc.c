@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,66 @@
 
 #include "util/alloc.h"
 #include "util/log.h"
+
+/* Nodes a document may expand to through aliases. Without aliases that is
+ * its node count; a few anchors referring to each other can multiply it (a
+ * 10 KB file expanding to millions of strings: "billion laughs"). */
+#define YDOC_MAX_EXPANDED 200000
+#define YDOC_MAX_DEPTH 256
+
+static size_t add_capped(size_t a, size_t b)
+{
+    return b > YDOC_MAX_EXPANDED || a + b > YDOC_MAX_EXPANDED ? YDOC_MAX_EXPANDED + 1 : a + b;
+}
+
+/* The number of nodes node i stands for once its aliases are expanded,
+ * saturating past YDOC_MAX_EXPANDED; size[] memoises (0 not yet, SIZE_MAX
+ * while on the path: an alias to an enclosing node counts as too many). */
+static size_t expanded(const yaml_document_t *doc, int i, size_t *size, int depth)
+{
+    const yaml_node_t *n = yaml_document_get_node((yaml_document_t *)doc, i);
+    size_t total = 1;
+
+    if (n == NULL)
+        return 1;
+    if (size[i] != 0 || depth > YDOC_MAX_DEPTH)
+        return size[i] != 0 ? size[i] : SIZE_MAX;
+    size[i] = SIZE_MAX;
+    if (n->type == YAML_SEQUENCE_NODE) {
+        for (const yaml_node_item_t *it = n->data.sequence.items.start;
+             it < n->data.sequence.items.top && total <= YDOC_MAX_EXPANDED; it++)
+            total = add_capped(total, expanded(doc, *it, size, depth + 1));
+    } else if (n->type == YAML_MAPPING_NODE) {
+        for (const yaml_node_pair_t *p = n->data.mapping.pairs.start;
+             p < n->data.mapping.pairs.top && total <= YDOC_MAX_EXPANDED; p++) {
+            total = add_capped(total, expanded(doc, p->key, size, depth + 1));
+            if (total <= YDOC_MAX_EXPANDED)
+                total = add_capped(total, expanded(doc, p->value, size, depth + 1));
+        }
+    }
+    size[i] = total > YDOC_MAX_EXPANDED ? YDOC_MAX_EXPANDED + 1 : total;
+    return size[i];
+}
+
+/* Returns 0, WW_ECONFIG (a diag entry at the root) when the document expands
+ * past the limit or nests too deep, or WW_ENOMEM. */
+static int check_expansion(struct ydoc *y, struct diag *d)
+{
+    size_t n = (size_t)(y->doc.nodes.top - y->doc.nodes.start), *size, total;
+    yaml_node_t *root = ydoc_root(y);
+
+    if (root == NULL)
+        return 0;
+    if ((size = try_calloc(n + 1, sizeof(*size))) == NULL)
+        return WW_ENOMEM;
+    total = expanded(&y->doc, 1, size, 0);
+    xfree(size);
+    if (total <= YDOC_MAX_EXPANDED)
+        return 0;
+    ydoc_error(y, root, d, "the document expands to more than %d nodes through its aliases, "
+               "or nests more than %d deep", YDOC_MAX_EXPANDED, YDOC_MAX_DEPTH);
+    return WW_ECONFIG;
+}
 
 int ydoc_load(struct ydoc *y, const char *name, const char *data, size_t len, struct diag *d)
 {
@@ -27,6 +88,7 @@ int ydoc_load(struct ydoc *y, const char *name, const char *data, size_t len, st
     yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
     if (yaml_parser_load(&parser, &y->doc)) {
         y->loaded = 1;
+        rc = check_expansion(y, d);
     } else if (parser.error == YAML_MEMORY_ERROR) {
         rc = WW_ENOMEM;
     } else {

@@ -232,16 +232,16 @@ class StateDirFull(unittest.TestCase):
         append(self.log, lines("a", 3))
         dm = Daemon(self.cfg).start()
         wwtest.wait_until(lambda: tags(whole_events(self.events)) == want("a", 3),
-                          scaled(10), "A in the file output", dm)
+                          10, "A in the file output", dm)
         self.size_a = size(self.log)
-        wwtest.wait_until(lambda: offsets(self.state) == {self.log: self.size_a}, scaled(10),
+        wwtest.wait_until(lambda: offsets(self.state) == {self.log: self.size_a}, 10,
                           "A committed", dm)
         self.filler = fill(self.state)
         append(self.log, lines("b", 3))
         # reading and the outputs go on
         wwtest.wait_until(lambda: tags(whole_events(self.events)) == want("a", 3) +
-                          want("b", 3), scaled(10), "B in the file output", dm)
-        dm.wait_stderr(STATE_FULL, scaled(10))
+                          want("b", 3), 10, "B in the file output", dm)
+        dm.wait_stderr(STATE_FULL, 10)
         return dm
 
     def test_commit_fails_logged_once_then_resumes(self):
@@ -258,9 +258,9 @@ class StateDirFull(unittest.TestCase):
                                  " keeps the last committed ones; retrying every commit_interval")
                 os.remove(self.filler)
                 wwtest.wait_until(lambda: offsets(self.state) == {self.log: size(self.log)},
-                                  scaled(10), "commits resumed", dm)
+                                  10, "commits resumed", dm)
                 dm.wait_stderr("offsets committed again to " +
-                               re.escape(os.path.join(self.state, "offsets.json")), scaled(5))
+                               re.escape(os.path.join(self.state, "offsets.json")), 5)
                 self.assertEqual(os.listdir(self.state), ["offsets.json"])
                 self.assertEqual(dm.stop(), 0, dm.describe())
             self.assertEqual(tags(wwtest.file_events(self.events)), want("a", 3) + want("b", 3),
@@ -272,17 +272,17 @@ class StateDirFull(unittest.TestCase):
                 dm.kill()
             # restarted while still full: it starts, from the last good commit
             with Daemon(self.cfg).start() as dm:
-                dm.wait_stderr(STATE_FULL + r"; starting anyway", scaled(5))
+                dm.wait_stderr(STATE_FULL + r"; starting anyway", 5)
                 want_now = want("a", 3) + want("b", 3) + want("b", 3)
                 wwtest.wait_until(lambda: tags(whole_events(self.events)) == want_now,
-                                  scaled(10), "B read again, and only B", dm)
+                                  10, "B read again, and only B", dm)
                 append(self.log, lines("c", 2))
                 wwtest.wait_until(lambda: tags(whole_events(self.events)) ==
-                                  want_now + want("c", 2), scaled(10), "C once", dm)
+                                  want_now + want("c", 2), 10, "C once", dm)
                 self.assertEqual(offsets(self.state), {self.log: self.size_a})
                 os.remove(self.filler)
                 wwtest.wait_until(lambda: offsets(self.state) == {self.log: size(self.log)},
-                                  scaled(10), "commits resumed", dm)
+                                  10, "commits resumed", dm)
                 self.assertEqual(count(STATE_FULL, dm.stderr_text()), 1, dm.stderr_text())
                 self.assertEqual(dm.stop(), 0, dm.describe())
             with Daemon(self.cfg).start() as dm:  # nothing read again after that
@@ -321,9 +321,9 @@ class FileOutputFull(unittest.TestCase):
 
     def fill_after_a(self, dm):
         append(self.log, lines("a", 2))
-        wwtest.wait_until(lambda: self.out_tags() == want("a", 2), scaled(10), "A written", dm)
+        wwtest.wait_until(lambda: self.out_tags() == want("a", 2), 10, "A written", dm)
         self.size_a = size(self.log)
-        wwtest.wait_until(lambda: offsets(self.state) == {self.log: self.size_a}, scaled(10),
+        wwtest.wait_until(lambda: offsets(self.state) == {self.log: self.size_a}, 10,
                           "A committed", dm)
         return fill(os.path.dirname(self.out))
 
@@ -334,8 +334,8 @@ class FileOutputFull(unittest.TestCase):
                 filler = self.fill_after_a(dm)
                 append(self.log, lines("b", 6))
                 wwtest.wait_until(lambda: self.mirror_tags() == want("a", 2) + want("b", 6),
-                                  scaled(5), "the other output gets B in time", dm)
-                dm.wait_stderr(OUT_FULL, scaled(5))
+                                  5, "the other output gets B in time", dm)
+                dm.wait_stderr(OUT_FULL, 5)
                 time.sleep(scaled(1.2))
                 got = self.out_tags()  # what fitted
                 self.assertEqual(got, (want("a", 2) + want("b", 6))[:len(got)])
@@ -349,15 +349,15 @@ class FileOutputFull(unittest.TestCase):
                                         "mirror"), 0)
                 os.remove(filler)
                 wwtest.wait_until(lambda: self.out_tags() == want("a", 2) + want("b", 6),
-                                  scaled(10), "every event once, in order", dm)
+                                  10, "every event once, in order", dm)
                 wwtest.wait_until(lambda: offsets(self.state) == {self.log: size(self.log)},
-                                  scaled(10), "committed again", dm)
-                dm.wait_stderr(r"output 'out': .*events\.jsonl: written again", scaled(5))
+                                  10, "committed again", dm)
+                dm.wait_stderr(r"output 'out': .*events\.jsonl: written again", 5)
                 time.sleep(0.5)
                 settled = metric(self.prom, "wsawatch_output_write_errors_total", "out")
                 append(self.log, lines("c", 2))
                 wwtest.wait_until(lambda: self.out_tags() == want("a", 2) + want("b", 6) +
-                                  want("c", 2), scaled(10), "C", dm)
+                                  want("c", 2), 10, "C", dm)
                 time.sleep(0.5)
                 self.assertEqual(metric(self.prom, "wsawatch_output_write_errors_total", "out"),
                                  settled, "no more write errors")
@@ -378,11 +378,11 @@ class FileOutputFull(unittest.TestCase):
                 filler = self.fill_after_a(dm)
                 append(self.log, lines("b", 20))  # ~20 KB of events: past the buffer
                 wwtest.wait_until(lambda: self.mirror_tags() == want("a", 2) + want("b", 20),
-                                  scaled(5), "B, read before the pause", dm)
+                                  5, "B, read before the pause", dm)
                 dm.wait_stderr(r"reading paused: output 'out' holds all the events it may",
-                               scaled(5))
+                               5)
                 wwtest.wait_until(lambda: metric(self.prom, "wsawatch_reading_paused") == 1,
-                                  scaled(5), "wsawatch_reading_paused 1", dm)
+                                  5, "wsawatch_reading_paused 1", dm)
                 size_b = size(self.log)
                 append(self.log, lines("c", 10))
                 time.sleep(scaled(1.5))
@@ -391,14 +391,14 @@ class FileOutputFull(unittest.TestCase):
                 self.assertEqual(offsets(self.state), {self.log: self.size_a})
                 os.remove(filler)
                 every = want("a", 2) + want("b", 20) + want("c", 10)
-                wwtest.wait_until(lambda: self.out_tags() == every, scaled(10),
+                wwtest.wait_until(lambda: self.out_tags() == every, 10,
                                   "every event once, in order", dm)
-                wwtest.wait_until(lambda: self.mirror_tags() == every, scaled(10),
+                wwtest.wait_until(lambda: self.mirror_tags() == every, 10,
                                   "C read after the pause", dm)
                 wwtest.wait_until(lambda: offsets(self.state) == {self.log: size(self.log)},
-                                  scaled(10), "committed", dm)
+                                  10, "committed", dm)
                 wwtest.wait_until(lambda: metric(self.prom, "wsawatch_reading_paused") == 0,
-                                  scaled(5), "wsawatch_reading_paused 0", dm)
+                                  5, "wsawatch_reading_paused 0", dm)
                 self.assertGreater(size(self.log), size_b)
                 err = dm.stderr_text()
                 self.assertEqual(count(r"reading paused", err), 1, err)
@@ -415,17 +415,17 @@ class FileOutputFull(unittest.TestCase):
             with Daemon(self.cfg).start() as dm:
                 filler = self.fill_after_a(dm)
                 append(self.log, lines("b", 6))
-                wwtest.wait_until(lambda: len(self.mirror_tags()) == 8, scaled(5), "B", dm)
-                dm.wait_stderr(OUT_FULL, scaled(5))
+                wwtest.wait_until(lambda: len(self.mirror_tags()) == 8, 5, "B", dm)
+                dm.wait_stderr(OUT_FULL, 5)
                 dm.kill()
             before = self.out_tags(strict=True)  # the daemon is gone: whole lines only
             self.assertEqual(before, (want("a", 2) + want("b", 6))[:len(before)])
             os.remove(filler)
             with Daemon(self.cfg).start() as dm:
-                wwtest.wait_until(lambda: self.out_tags()[-6:] == want("b", 6), scaled(10),
+                wwtest.wait_until(lambda: self.out_tags()[-6:] == want("b", 6), 10,
                                   "B written after the restart", dm)
                 wwtest.wait_until(lambda: offsets(self.state) == {self.log: size(self.log)},
-                                  scaled(10), "committed", dm)
+                                  10, "committed", dm)
                 self.assertEqual(dm.stop(), 0, dm.describe())
             self.assertEqual(self.out_tags(strict=True), before + want("b", 6),
                              "what was written before the kill, then the uncommitted span")
@@ -535,21 +535,21 @@ class UnwritablePath(unittest.TestCase):
             with Daemon(cfg).start() as dm:
                 append(log, lines("a", 2))
                 wwtest.wait_until(lambda: tags(whole_events(out)) == want("a", 2),
-                                  scaled(10), "A", dm)
+                                  10, "A", dm)
                 shutil.rmtree(outdir)
                 time.sleep(scaled(1.2))  # a commit's check sees it gone
                 size_a = size(log)
                 append(log, lines("b", 3))
                 wwtest.wait_until(lambda: tags(whole_events(mirror)) ==
-                                  want("a", 2) + want("b", 3), scaled(5), "B elsewhere", dm)
+                                  want("a", 2) + want("b", 3), 5, "B elsewhere", dm)
                 dm.wait_stderr(r"output 'out': %s: no such file or directory; its events wait"
-                               % re.escape(out), scaled(5))
+                               % re.escape(out), 5)
                 time.sleep(scaled(0.8))
                 self.assertEqual(offsets(state), {log: size_a})
                 os.makedirs(outdir)
                 wwtest.wait_until(lambda: tags(whole_events(out)) == want("b", 3),
-                                  scaled(10), "B in the new file, once", dm)
-                wwtest.wait_until(lambda: offsets(state) == {log: size(log)}, scaled(10),
+                                  10, "B in the new file, once", dm)
+                wwtest.wait_until(lambda: offsets(state) == {log: size(log)}, 10,
                                   "committed", dm)
                 self.assertEqual(count(r"no such file or directory", dm.stderr_text()), 1)
                 self.assertEqual(dm.stop(), 0, dm.describe())
@@ -637,7 +637,7 @@ class StalledOutputs(unittest.TestCase):
         return tags(whole_events(self.mirror))
 
     def committed(self, dm):
-        wwtest.wait_until(lambda: offsets(self.state) == {self.log: size(self.log)}, scaled(10),
+        wwtest.wait_until(lambda: offsets(self.state) == {self.log: size(self.log)}, 10,
                           "offsets committed to the end of the log", dm)
 
     def test_stdout_not_read(self):
@@ -656,13 +656,13 @@ class StalledOutputs(unittest.TestCase):
                 rss0 = rss_kb(dm.proc.pid)
                 for k in range(0, n, 100):  # 18 MB of events through a 64 KiB pipe
                     append(self.log, lines("s%d" % k, 100, pad))
-                wwtest.wait_until(lambda: len(self.mirror_tags()) == n, scaled(30),
+                wwtest.wait_until(lambda: len(self.mirror_tags()) == n, 30,
                                   "every event in the file output, in time", dm)
                 self.committed(dm)
                 dm.wait_stderr(r"output 'so': standard output is not being read; dropping the "
-                               r"oldest messages waiting", scaled(5))
+                               r"oldest messages waiting", 5)
                 dropped = wwtest.wait_until(
-                    lambda: metric(self.prom, "wsawatch_output_dropped_total", "so"), scaled(5),
+                    lambda: metric(self.prom, "wsawatch_output_dropped_total", "so"), 5,
                     "drops counted", dm)
                 self.assertGreater(dropped, n - 200)
                 grown = (rss_kb(dm.proc.pid) - rss0) / 1024.0
@@ -672,9 +672,9 @@ class StalledOutputs(unittest.TestCase):
                 self.assertEqual(count(r"standard output is not being read", dm.stderr_text()), 1)
                 dm.gate.set()
                 dm.wait_stderr(r"output 'so': standard output is read again; %d messages had "
-                               r"been dropped" % dropped, scaled(10))
+                               r"been dropped" % dropped, 10)
                 got = dm.wait_for(lambda: len(dm.events) + dropped == n and list(dm.events),
-                                  scaled(10), "received + dropped == %d" % n)
+                                  10, "received + dropped == %d" % n)
                 self.assertEqual(dm.bad, [], "whole JSON lines only")
                 seq = [int(t.split("-")[0][1:]) + int(t.split("-")[1]) for t in tags(got)]
                 self.assertEqual(seq, sorted(seq))
@@ -698,11 +698,11 @@ class StalledOutputs(unittest.TestCase):
             with Daemon(cfg).start() as dm:
                 for k in range(0, n, 50):
                     append(self.log, lines("s%d" % k, 50, pad))
-                wwtest.wait_until(lambda: len(self.mirror_tags()) == n, scaled(20),
+                wwtest.wait_until(lambda: len(self.mirror_tags()) == n, 20,
                                   "every event in the file output, in time", dm)
                 self.committed(dm)
                 dm.wait_stderr(r"output 'sl': tcp://127\.0\.0\.1:%d: queue full \(20 messages\); "
-                               r"dropping new ones" % srv.port, scaled(5))
+                               r"dropping new ones" % srv.port, 5)
                 time.sleep(0.5)
                 dropped = metric(self.prom, "wsawatch_output_dropped_total", "sl")
                 self.assertGreater(dropped, 0)
@@ -713,12 +713,12 @@ class StalledOutputs(unittest.TestCase):
                     with srv.lock:
                         msgs, rest = wwsyslog.split_octet_counted(srv.data)
                     return msgs if len(msgs) + dropped == n and not rest else None
-                msgs = wwtest.wait_until(received, scaled(20), "received + dropped == %d" % n, dm)
+                msgs = wwtest.wait_until(received, 20, "received + dropped == %d" % n, dm)
                 evs = [json.loads(b"{" + m.partition(b" {")[2]) for m in msgs]
                 seq = [int(t.split("-")[0][1:]) + int(t.split("-")[1]) for t in tags(evs)]
                 self.assertEqual(seq, list(range(len(msgs))), "the oldest, in order")
                 dm.wait_stderr(r"output 'sl': .*queue drained; %d messages had been dropped"
-                               % dropped, scaled(5))
+                               % dropped, 5)
                 err = dm.stderr_text()
                 self.assertEqual(count(r"queue full", err), 1, err)
                 print("syslog: %d delivered, %d dropped, RSS %.1f MB" % (len(msgs), dropped, rss))
@@ -736,14 +736,14 @@ class StalledOutputs(unittest.TestCase):
                  "queue": 5, "timeout": "1s", "retries": 0, "take": ["events"]},
                 file_out("mirror", self.mirror), metrics_out(self.prom)])
             with Daemon(cfg).start() as dm:
-                wwtest.wait_until(lambda: self.mirror_tags() == want("w", 50), scaled(5),
+                wwtest.wait_until(lambda: self.mirror_tags() == want("w", 50), 5,
                                   "every event in the file output, in time", dm)
                 wwtest.wait_until(lambda: metric(self.prom, "wsawatch_output_dropped_total",
-                                                 "hook") == 41, scaled(5), "41 dropped", dm)
+                                                 "hook") == 41, 5, "41 dropped", dm)
                 self.committed(dm)
                 append(self.log, lines("x", 10))  # reading goes on
                 wwtest.wait_until(lambda: self.mirror_tags() == want("w", 50) + want("x", 10),
-                                  scaled(5), "the new events in the file output", dm)
+                                  5, "the new events in the file output", dm)
                 self.committed(dm)
 
                 def settled():
@@ -752,7 +752,7 @@ class StalledOutputs(unittest.TestCase):
                            for k in ("dropped", "failures", "messages")]
                     return got if sum(got) == 60 else None
                 dropped, failed, delivered = wwtest.wait_until(
-                    settled, scaled(20), "dropped + failed == 60", dm)
+                    settled, 20, "dropped + failed == 60", dm)
                 self.assertEqual(delivered, 0)
                 err = dm.stderr_text()
                 self.assertEqual(count(r"output 'hook': queue full \(5 messages\); dropping the "
@@ -775,14 +775,14 @@ class StalledOutputs(unittest.TestCase):
                  "max_running": 2, "queue": 3, "timeout": "1s"},
                 file_out("mirror", self.mirror), metrics_out(self.prom)], commit_interval=COMMIT)
             with Daemon(cfg).start() as dm:
-                wwtest.wait_until(lambda: self.mirror_tags() == want("e", 20), scaled(5),
+                wwtest.wait_until(lambda: self.mirror_tags() == want("e", 20), 5,
                                   "every event in the file output, in time", dm)
                 self.committed(dm)
                 wwtest.wait_until(lambda: metric(self.prom, "wsawatch_output_dropped_total",
-                                                 "run") == 15, scaled(5), "15 dropped", dm)
+                                                 "run") == 15, 5, "15 dropped", dm)
                 wwtest.wait_until(lambda: metric(self.prom, "wsawatch_output_failures_total",
-                                                 "run") == 5, scaled(15), "5 killed", dm)
-                wwtest.wait_until(lambda: not children(dm.proc.pid), scaled(5),
+                                                 "run") == 5, 15, "5 killed", dm)
+                wwtest.wait_until(lambda: not children(dm.proc.pid), 5,
                                   "no program left running", dm)
                 time.sleep(0.5)
                 m = prom(self.prom)

@@ -347,6 +347,27 @@ class LongLines(unittest.TestCase):
                     "wsawatch: warning: %s: 1 more line longer than max_line_bytes "
                     "(the last at @%d)" % (fa, o2)])
 
+    def test_event_of_a_line_larger_than_an_event_is_cut_not_lost(self):
+        """max_line_bytes allows 256 MiB, an event at most 16 MiB: a 20 MiB
+        line matched whole gives its event with the message cut to 2 MiB and
+        flagged truncated."""
+        with TempDir() as d:
+            f = os.path.join(d, "x.log")
+            append(f, "")
+            cfg = daemon_config(d, [{"path": f, "max_line_bytes": "64MiB"}])
+            with Daemon(cfg).start() as dm:
+                line = b"HUGE [WinError 10054] " + b"\x01" * (20 << 20) + b"\n"
+                off = append(f, line)
+                append(f, "AFTER [WinError 10061]\n")
+                dm.wait_events(lambda e: "AFTER" in e["message"], 1, timeout=60)
+                huge = [e for e in dm.events if e["log"]["offset"] == off]
+                self.assertEqual(len(huge), 1, dm.describe(events=2))
+                self.assertEqual(huge[0]["winsock"]["code"], 10054)
+                self.assertTrue(huge[0]["log"]["truncated"])
+                self.assertEqual(len(huge[0]["message"]), 2 << 20)
+                self.assertFalse([m for m in dm.err if "not sent" in m], dm.err)
+                self.assertEqual(dm.stop(), 0, dm.describe())
+
 
 # ---------------------------------------------------------------------------
 

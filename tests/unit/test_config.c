@@ -9,6 +9,7 @@
 
 #include "alerts.h"
 #include "config.h"
+#include "util/buf.h"
 #include "testutil.h"
 #include "util/alloc.h"
 
@@ -143,6 +144,36 @@ START_TEST(test_unreadable_and_broken)
     ck_assert(tu_diag_has(&d, "cfg.yaml:3:1: YAML:"));
     config_free(&c);
     diag_free(&d);
+}
+END_TEST
+
+/* "Billion laughs": 2 000 aliases of a 2 000-item list would be 4 million
+ * strings; an alias to its own enclosing list would never end. */
+START_TEST(test_alias_expansion_refused)
+{
+    struct buf b;
+    struct config c;
+    struct diag d;
+
+    buf_init(&b, 1u << 20);
+    ck_assert_int_eq(buf_printf(&b, "a: &a ["), 0);
+    for (int i = 0; i < 2000; i++)
+        ck_assert_int_eq(buf_printf(&b, "%sx%d", i ? ", " : "", i), 0);
+    ck_assert_int_eq(buf_printf(&b, "]\ninputs:\n  - path: /tmp/x.log\n    tags: ["), 0);
+    for (int i = 0; i < 2000; i++)
+        ck_assert_int_eq(buf_printf(&b, "%s*a", i ? ", " : ""), 0);
+    ck_assert_int_eq(buf_printf(&b, "]\n"), 0);
+    diag_init(&d);
+    ck_assert_int_eq(load(b.p, &c, &d), 1);
+    ck_assert(tu_diag_has(&d, "cfg.yaml:1:1: the document expands to more than 200000 nodes"));
+    config_free(&c);
+    diag_free(&d);
+    diag_init(&d);
+    ck_assert_int_eq(load("a: &a [1, *a]\n", &c, &d), 1);
+    ck_assert(tu_diag_has(&d, "cfg.yaml:1:1: the document expands to more than 200000 nodes"));
+    config_free(&c);
+    diag_free(&d);
+    buf_free(&b);
 }
 END_TEST
 
@@ -285,6 +316,7 @@ int main(void)
     TCase *tc = tcase_create("config");
 
     tcase_add_test(tc, test_durations_and_sizes);
+    tcase_add_test(tc, test_alias_expansion_refused);
     tcase_add_test(tc, test_full_config);
     tcase_add_test(tc, test_every_error_at_once);
     tcase_add_test(tc, test_unreadable_and_broken);

@@ -117,12 +117,12 @@ static int fail_at(const struct tu_loader *l, unsigned long n, const struct diag
 }
 
 /* The allocation to make fail after n: every one, but under valgrind (some
- * 50 times slower) only every 4th away from the first and last 300. */
+ * 50 times slower) only every 16th away from the first and last 300. */
 static unsigned long next_allocation(unsigned long n, unsigned long count)
 {
     if (!UNDER_VALGRIND || n < 300 || n + 300 >= count)
         return n + 1;
-    return n + 4 < count - 300 ? n + 4 : count - 300;
+    return n + 16 < count - 300 ? n + 16 : count - 300;
 }
 
 unsigned long tu_fail_each_allocation(const struct tu_loader *l)
