@@ -20,18 +20,22 @@ struct ident {
     unsigned mode;
 };
 
+static void fill_identity(const uv_stat_t *st, struct ident *id)
+{
+    id->dev = st->st_dev;
+    id->ino = st->st_ino;
+    id->size = st->st_size;
+    id->links = st->st_nlink;
+    id->mode = (unsigned)st->st_mode & MODE_TYPE;
+}
+
 static int identity(int fd, struct ident *id)
 {
     uv_fs_t req;
     int rc = uv_fs_fstat(NULL, &req, fd, NULL);
 
-    if (rc == 0) {
-        id->dev = req.statbuf.st_dev;
-        id->ino = req.statbuf.st_ino;
-        id->size = req.statbuf.st_size;
-        id->links = req.statbuf.st_nlink;
-        id->mode = (unsigned)req.statbuf.st_mode & MODE_TYPE;
-    }
+    if (rc == 0)
+        fill_identity(&req.statbuf, id);
     uv_fs_req_cleanup(&req);
     return rc;
 }
@@ -42,13 +46,8 @@ static int path_identity(const char *path, struct ident *id)
     uv_fs_t req;
     int rc = uv_fs_stat(NULL, &req, path, NULL);
 
-    if (rc == 0) {
-        id->dev = req.statbuf.st_dev;
-        id->ino = req.statbuf.st_ino;
-        id->size = req.statbuf.st_size;
-        id->links = req.statbuf.st_nlink;
-        id->mode = (unsigned)req.statbuf.st_mode & MODE_TYPE;
-    }
+    if (rc == 0)
+        fill_identity(&req.statbuf, id);
     uv_fs_req_cleanup(&req);
     return rc;
 }

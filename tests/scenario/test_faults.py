@@ -133,19 +133,7 @@ def size(path):
     return os.path.getsize(path)
 
 
-def prom(path):
-    """The metrics textfile as {series: value}; {} before it exists."""
-    try:
-        with open(path) as f:
-            text = f.read()
-    except FileNotFoundError:
-        return {}
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            key, value = line.rsplit(" ", 1)
-            out[key] = float(value)
-    return out
+prom = wwtest.prometheus_file
 
 
 def metric(path, name, output=None):

@@ -77,19 +77,7 @@ def held_files(pid):
     return out
 
 
-def read_metrics(path):
-    """{series: value} of a Prometheus textfile; {} while it does not exist."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        return {}
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            key, value = line.rsplit(" ", 1)
-            out[key] = float(value)
-    return out
+read_metrics = wwtest.prometheus_file
 
 
 def metrics_output(d):
@@ -562,13 +550,8 @@ class Permissions(unittest.TestCase):
                 fd = os.open(f, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 os.write(fd, ("R-2 " + RESET_LINE + "\n").encode())
                 dm.wait_stderr(r"%s: permission denied" % re.escape(f))
-                for i in range(3):
-                    os.write(fd, ("R-3-%d %s\n" % (i, RESET_LINE)).encode())
-                    append(other, "B-%d %s\n" % (i, RESET_LINE))
-                    dm.wait_message("B-%d" % i)
-                    settle(2)
-                self.assertEqual(lines_like(dm, r"denied"), [
-                    "wsawatch: warning: %s: permission denied (will retry)" % f], dm.describe())
+                self.others_flow_denied_once(
+                    dm, f, other, lambda i: os.write(fd, ("R-3-%d %s\n" % (i, RESET_LINE)).encode()))
                 self.assertEqual(dm.matching(lambda e: e["message"].startswith("R-2")), [])
                 os.chmod(f, 0o644)
                 dm.wait_message("R-3-2", timeout=10)
@@ -577,6 +560,17 @@ class Permissions(unittest.TestCase):
                 self.assertEqual(got, ["R-1", "R-2", "R-3-0", "R-3-1", "R-3-2"])
                 os.close(fd)
                 self.assertEqual(dm.stop(), 0, dm.describe())
+
+    def others_flow_denied_once(self, dm, f, other, also=lambda i: None):
+        """Over three polls while f is denied (also(i) writes more to it), the
+        other file's lines keep coming and f's denial is reported once."""
+        for i in range(3):
+            also(i)
+            append(other, "B-%d %s\n" % (i, RESET_LINE))
+            dm.wait_message("B-%d" % i)
+            settle(2)
+        self.assertEqual(lines_like(dm, r"denied"), [
+            "wsawatch: warning: %s: permission denied (will retry)" % f], dm.describe())
 
     def test_revoked_while_closed_resumes_where_it_left_off(self):
         """Permissions revoked while the daemon does not hold the file open (a
@@ -598,12 +592,7 @@ class Permissions(unittest.TestCase):
             offs = [append(f, "S-%d %s\n" % (i, RESET_LINE)) for i in range(2, 5)]
             with self.nobody(d, cfg).start() as dm:
                 dm.wait_stderr(r"%s: permission denied" % re.escape(f))
-                for i in range(3):
-                    append(other, "B-%d %s\n" % (i, RESET_LINE))
-                    dm.wait_message("B-%d" % i)
-                    settle(2)
-                self.assertEqual(lines_like(dm, r"denied"), [
-                    "wsawatch: warning: %s: permission denied (will retry)" % f], dm.describe())
+                self.others_flow_denied_once(dm, f, other)
                 offs.append(append(f, "S-5 " + RESET_LINE + "\n"))
                 os.chmod(f, 0o644)
                 dm.wait_message("S-5", timeout=10)

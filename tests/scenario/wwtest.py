@@ -457,6 +457,21 @@ class Daemon:
                                 "%d event(s) with message containing %r" % (count, text))
 
 
+def prometheus_file(path):
+    """{series: value} of a Prometheus textfile; {} while it does not exist."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        return {}
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            key, value = line.rsplit(" ", 1)
+            out[key] = float(value)
+    return out
+
+
 def file_events(path, kind="event"):
     """Events (or, with kind="alert", alerts) in a file output (strict UTF-8
     JSON lines, every line checked); [] if it does not exist."""
