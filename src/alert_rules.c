@@ -159,15 +159,11 @@ static int load_rule(struct alert_rule *r, struct ydoc *y, yaml_node_t *node, st
 /* Room for one more rule. Returns 0 or WW_ENOMEM (as as it was). */
 static int grow(struct alert_set *as)
 {
-    size_t cap = as->cap ? as->cap * 2 : 8;
-    struct alert_rule *v;
+    struct alert_rule *v = try_grow(as->v, &as->cap, as->n, sizeof(*v), 8);
 
-    if (as->n < as->cap)
-        return 0;
-    if ((v = try_reallocarray(as->v, cap, sizeof(*v))) == NULL)
+    if (v == NULL)
         return WW_ENOMEM;
     as->v = v;
-    as->cap = cap;
     return 0;
 }
 

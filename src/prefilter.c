@@ -52,10 +52,7 @@ void prefilter_add(struct prefilter *pf, const char *s, size_t len, uint32_t tag
 
     if (len < PREFILTER_MIN)
         return;
-    if (pf->n == pf->cap) {
-        pf->cap = pf->cap ? pf->cap * 2 : 64;
-        pf->lits = xreallocarray(pf->lits, pf->cap, sizeof(*pf->lits));
-    }
+    pf->lits = xgrow(pf->lits, &pf->cap, pf->n, sizeof(*pf->lits), 64);
     l = &pf->lits[pf->n];
     l->s = xstrndup(s, len);
     for (size_t i = 0; i < len; i++)

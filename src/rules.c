@@ -210,6 +210,8 @@ static int load_rule(struct rule *r, struct ydoc *y, yaml_node_t *item, struct d
  * the caller's. */
 static int put_rule(struct ruleset *rs, struct rule *r)
 {
+    struct rule *v;
+
     for (size_t i = 0; i < rs->n; i++) {
         if (strcmp(rs->v[i].id, r->id) == 0) {
             rule_free(&rs->v[i]);
@@ -217,14 +219,9 @@ static int put_rule(struct ruleset *rs, struct rule *r)
             return 0;
         }
     }
-    if (rs->n == rs->cap) {
-        size_t cap = rs->cap ? rs->cap * 2 : 32;
-        struct rule *v = try_reallocarray(rs->v, cap, sizeof(*rs->v));
-        if (v == NULL)
-            return WW_ENOMEM;
-        rs->v = v;
-        rs->cap = cap;
-    }
+    if ((v = try_grow(rs->v, &rs->cap, rs->n, sizeof(*v), 32)) == NULL)
+        return WW_ENOMEM;
+    rs->v = v;
     rs->v[rs->n++] = *r;
     return 0;
 }

@@ -118,10 +118,7 @@ void state_set(struct state *s, uint64_t dev, uint64_t ino, uint64_t offset, con
     struct state_entry *e = state_find(s, dev, ino);
 
     if (e == NULL) {
-        if (s->n == s->cap) {
-            s->cap = s->cap ? s->cap * 2 : 64;
-            s->v = xreallocarray(s->v, s->cap, sizeof(*s->v));
-        }
+        s->v = xgrow(s->v, &s->cap, s->n, sizeof(*s->v), 64);
         e = &s->v[s->n++];
         memset(e, 0, sizeof(*e));
         e->dev = dev;

@@ -62,17 +62,14 @@ void table_free(struct table *t)
 /* The entry of code, added if new; NULL when out of memory (t as it was). */
 static struct wcode *find_or_add(struct table *t, long code)
 {
+    struct wcode *v;
+
     for (size_t i = 0; i < t->n; i++)
         if (t->v[i].code == code)
             return &t->v[i];
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 256;
-        struct wcode *v = try_reallocarray(t->v, cap, sizeof(*t->v));
-        if (v == NULL)
-            return NULL;
-        t->v = v;
-        t->cap = cap;
-    }
+    if ((v = try_grow(t->v, &t->cap, t->n, sizeof(*v), 256)) == NULL)
+        return NULL;
+    t->v = v;
     memset(&t->v[t->n], 0, sizeof(t->v[0]));
     t->v[t->n].code = code;
     t->v[t->n].message_alone = 1;

@@ -96,6 +96,26 @@ void *try_reallocarray(void *p, size_t nmemb, size_t size)
     return try_realloc(p, nmemb * size);
 }
 
+void *try_grow(void *v, size_t *cap, size_t n, size_t size, size_t first)
+{
+    size_t want = *cap ? *cap * 2 : first;
+
+    if (n < *cap)
+        return v;
+    if ((v = try_reallocarray(v, want, size)) != NULL)
+        *cap = want;
+    return v;
+}
+
+void *xgrow(void *v, size_t *cap, size_t n, size_t size, size_t first)
+{
+    void *p = try_grow(v, cap, n, size, first);
+
+    if (p == NULL)
+        alloc_oom(size);
+    return p;
+}
+
 char *try_strndup(const char *s, size_t n)
 {
     char *p = n < SIZE_MAX ? try_malloc(n + 1) : failed();

@@ -43,6 +43,12 @@ char *try_strdup(const char *s);
 char *try_strndup(const char *s, size_t n);
 char *try_asprintf(const char *fmt, ...) WW_PRINTF(1, 2);
 
+/* Room for element n of an array of *cap elements of size bytes at v:
+ * returns v when n < *cap, else v grown to twice *cap (first when empty) with
+ * *cap updated, or NULL with v and *cap as they were. xgrow aborts instead. */
+void *try_grow(void *v, size_t *cap, size_t n, size_t size, size_t first);
+void *xgrow(void *v, size_t *cap, size_t n, size_t size, size_t first);
+
 /* try_malloc and free in the shape PCRE2's pcre2_general_context_create
  * takes (data is unused). */
 void *alloc_ctx_malloc(size_t n, void *data);

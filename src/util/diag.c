@@ -64,15 +64,11 @@ int diag_oom(struct diag *d)
 /* Room for one more entry. Returns 0 or WW_ENOMEM (d as it was). */
 static int grow(struct diag *d)
 {
-    size_t cap = d->cap ? d->cap * 2 : 8;
-    struct diag_entry *v;
+    struct diag_entry *v = try_grow(d->v, &d->cap, d->n, sizeof(*v), 8);
 
-    if (d->n < d->cap)
-        return 0;
-    if ((v = try_reallocarray(d->v, cap, sizeof(*v))) == NULL)
+    if (v == NULL)
         return WW_ENOMEM;
     d->v = v;
-    d->cap = cap;
     return 0;
 }
 
