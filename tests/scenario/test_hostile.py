@@ -507,6 +507,15 @@ class Permissions(unittest.TestCase):
         as_nobody([d, logs, state])
         return logs
 
+    def nobody_logs(self, d):
+        """nobody_dirs with two empty world-readable logs: (dir, a.log, b.log)."""
+        logs = self.nobody_dirs(d)
+        f, other = os.path.join(logs, "a.log"), os.path.join(logs, "b.log")
+        for p in (f, other):
+            append(p, "")
+            os.chmod(p, 0o644)
+        return logs, f, other
+
     def nobody(self, d, cfg):
         return Wrapped(cfg, ["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY,
                              "--clear-groups"], d)
@@ -537,11 +546,7 @@ class Permissions(unittest.TestCase):
         file is reported once with its reason, retried, and read from its start
         when it becomes readable; the other files keep going."""
         with TempDir() as d:
-            logs = self.nobody_dirs(d)
-            f, other = os.path.join(logs, "a.log"), os.path.join(logs, "b.log")
-            for p in (f, other):
-                append(p, "")
-                os.chmod(p, 0o644)
+            logs, f, other = self.nobody_logs(d)
             cfg = daemon_config(d, [{"path": os.path.join(logs, "*.log"), "rotate_wait": "1s"}])
             with self.nobody(d, cfg).start() as dm:
                 append(f, "R-1 " + RESET_LINE + "\n")
@@ -578,11 +583,7 @@ class Permissions(unittest.TestCase):
         reported once, retried every poll, and read on from the saved offset
         when they come back; no line lost or repeated."""
         with TempDir() as d:
-            logs = self.nobody_dirs(d)
-            f, other = os.path.join(logs, "a.log"), os.path.join(logs, "b.log")
-            for p in (f, other):
-                append(p, "")
-                os.chmod(p, 0o644)
+            logs, f, other = self.nobody_logs(d)
             cfg = daemon_config(d, [{"path": os.path.join(logs, "*.log")}])
             with self.nobody(d, cfg).start() as dm:
                 append(f, "S-1 " + RESET_LINE + "\n")

@@ -187,15 +187,17 @@ START_TEST(test_new_keys_bad_values)
                     "  - path: /y/*.log\n"
                     "    timestamp: '(?<year>\\d{4})'\n"
                     "outputs:\n"
-                    "  - {name: t, type: stdout, format: html}\n";
+                    "  - {name: t, type: stdout, format: html}\n"
+                    "  - {name: u, type: stdout, queue: 0}\n";
 
     diag_init(&d);
-    ck_assert_int_eq(load(y, &c, &d), 3);
+    ck_assert_int_eq(load(y, &c, &d), 4);
     diag_print(&d, stderr);
     ck_assert(tu_diag_has(&d, "cfg.yaml:3:16: timestamp pattern error at offset 13: missing "
                               "closing parenthesis"));
     ck_assert(tu_diag_has(&d, "cfg.yaml:5:16: timestamp pattern has no group named 'month'"));
     ck_assert(tu_diag_has(&d, "cfg.yaml:7:37: format cannot be 'html' (json, text)"));
+    ck_assert(tu_diag_has(&d, "cfg.yaml:8:36: 'queue' must be a number from 1"));
     config_free(&c);
     diag_free(&d);
 }
