@@ -2,7 +2,7 @@
 # Installs what building and testing wsawatch on Debian 12 needs, if missing.
 # Run as root (or through sudo). Set WSAWATCH_DEPS_EXTRA for more packages.
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config libpcre2-dev libyaml-dev libuv1-dev check python3
+pkgs=(build-essential cmake pkg-config libpcre2-dev libyaml-dev libuv1-dev libcurl4-openssl-dev check python3
       mingw-w64-common ripgrep ${WSAWATCH_DEPS_EXTRA:-})
 missing=()
 for p in "${pkgs[@]}"; do
