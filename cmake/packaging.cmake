@@ -64,13 +64,32 @@ install(FILES ${CMAKE_SOURCE_DIR}/rules/README.md DESTINATION share/doc/wsawatch
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/rules/ DESTINATION share/wsawatch/rules
         FILES_MATCHING PATTERN "*.yaml")
 install(FILES ${CMAKE_SOURCE_DIR}/README.md DESTINATION share/doc/wsawatch)
-# Debian wants the licence as /usr/share/doc/<package>/copyright.
-foreach(_ww_lic LICENSE LICENSE.md LICENSE.txt COPYING)
-  if(EXISTS ${CMAKE_SOURCE_DIR}/${_ww_lic})
-    install(FILES ${CMAKE_SOURCE_DIR}/${_ww_lic} DESTINATION share/doc/wsawatch RENAME copyright)
-    break()
-  endif()
-endforeach()
+# Debian wants /usr/share/doc/<package>/copyright in the machine-readable
+# format (DEP-5); it is made here from LICENSE, the one copy of the text
+# (Debian's short name for the MIT licence is Expat). The binary links the
+# system's PCRE2, libyaml, libuv and libcurl dynamically: no other code is in
+# the package.
+file(READ ${CMAKE_SOURCE_DIR}/LICENSE _ww_license)
+string(REGEX REPLACE "^MIT License\n\n[^\n]*\n\n" "" _ww_license_body "${_ww_license}")
+string(REGEX MATCH "Copyright \\(c\\) ([^\n]*)" _ww_holder "${_ww_license}")
+set(_ww_holder "${CMAKE_MATCH_1}")
+string(REGEX REPLACE "\n\n" "\n.\n" _ww_license_body "${_ww_license_body}")
+string(REGEX REPLACE "\n([^\n])" "\n \\1" _ww_license_body " ${_ww_license_body}")
+file(CONFIGURE OUTPUT ${CMAKE_BINARY_DIR}/packaging/copyright CONTENT
+"Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+Upstream-Name: wsawatch
+Source: the wsawatch source tree (this package was built from it by CPack)
+
+Files: *
+Copyright: @_ww_holder@
+License: Expat
+
+License: Expat
+@_ww_license_body@" @ONLY)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/LICENSE)
+install(FILES ${CMAKE_BINARY_DIR}/packaging/copyright DESTINATION share/doc/wsawatch)
+install(FILES ${_ww_linux}/debian/lintian-overrides DESTINATION share/lintian/overrides
+        RENAME wsawatch)
 # And a changelog.Debian.gz. Its date honours SOURCE_DATE_EPOCH.
 string(TIMESTAMP _ww_date "%a, %d %b %Y %H:%M:%S +0000" UTC)
 file(CONFIGURE OUTPUT ${CMAKE_BINARY_DIR}/packaging/changelog.Debian CONTENT
