@@ -22,6 +22,7 @@ command -v mmdebstrap >/dev/null || {
 }
 dir=${1:-$(mktemp -d /tmp/wsawatch-fresh.XXXXXX)}
 root=$dir/root
+mkdir -p "$dir"
 cleanup() {
   for m in "$root/dev/pts" "$root/dev" "$root/sys" "$root/proc"; do
     mountpoint -q "$m" && umount -l "$m" || true
