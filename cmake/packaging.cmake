@@ -64,6 +64,8 @@ install(FILES ${CMAKE_SOURCE_DIR}/rules/README.md DESTINATION share/doc/wsawatch
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/rules/ DESTINATION share/wsawatch/rules
         FILES_MATCHING PATTERN "*.yaml")
 install(FILES ${CMAKE_SOURCE_DIR}/README.md DESTINATION share/doc/wsawatch)
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/docs/ DESTINATION share/doc/wsawatch/docs
+        FILES_MATCHING PATTERN "*.md")
 # Debian wants /usr/share/doc/<package>/copyright in the machine-readable
 # format (DEP-5); it is made here from LICENSE, the one copy of the text
 # (Debian's short name for the MIT licence is Expat). The binary links the

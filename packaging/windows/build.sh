@@ -170,10 +170,17 @@ is_built() {
   local pkg="$1" ver
   [ "$rebuild" -eq 0 ] || return 1
   [ -f "$PREFIX/.stamps/$pkg" ] || return 1
+  [ -f "$PREFIX/share/licenses/$pkg/copyright" ] || return 1
   ver="$(src_versions "$pkg" | head -n1)"
   [ -n "$ver" ] && [ "$(cat "$PREFIX/.stamps/$pkg")" = "$(stamp_of "$ver")" ]
 }
-mark_built() { mkdir -p "$PREFIX/.stamps"; stamp_of "$2" >"$PREFIX/.stamps/$1"; }
+# The static libraries end up inside wsawatch.exe, so their licences go with
+# it: each source package's debian/copyright, installed by the NSIS installer.
+mark_built() {
+  mkdir -p "$PREFIX/.stamps" "$PREFIX/share/licenses/$1"
+  cp "$SRC_DIR/debian/copyright" "$PREFIX/share/licenses/$1/copyright"
+  stamp_of "$2" >"$PREFIX/.stamps/$1"
+}
 
 cmake_dep() { # SRC BUILD [cmake args...]
   local src="$1" bld="$2"; shift 2

@@ -116,7 +116,8 @@ has_service=0 config_ok=0
 # ------------------------------------------------------------ 1. install
 log "1. setup.exe /S in a fresh prefix"
 run_setup "0 3"
-for f in wsawatch.exe uninstall.exe README.md rules/README.md rules/codes/winsock.yaml \
+for f in wsawatch.exe uninstall.exe README.md LICENSE.txt docs/daemon.md licenses/pcre2/copyright \
+         licenses/curl/copyright licenses/mingw-w64/copyright rules/README.md rules/codes/winsock.yaml \
          rules/alerts/defaults.yaml rules/patterns/10-dotnet.yaml; do
   [ -f "$PF/$f" ] || fail "missing C:\\Program Files\\wsawatch\\$f"
 done

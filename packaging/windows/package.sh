@@ -83,9 +83,17 @@ mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 installer="$out/wsawatch-$version-setup.exe"
 rm -f "$installer"
+# The licences of what wsawatch.exe links statically (build.sh puts each
+# library's debian/copyright in the prefix), and of the mingw-w64 runtime.
+licenses="$BUILD_DIR/licenses"
+rm -rf "$licenses"; mkdir -p "$licenses/mingw-w64"
+cp -r "${WSAWATCH_WIN_PREFIX:-$HOME/.cache/wsawatch/mingw64-prefix}/share/licenses/." "$licenses/"
+rm -rf "$licenses/check"   # the test framework: not in wsawatch.exe
+cp /usr/share/doc/mingw-w64-common/copyright "$licenses/mingw-w64/copyright"
 log "makensis $(makensis -VERSION) -> $installer"
 makensis -V2 -NOCD -INPUTCHARSET UTF8 \
   "-DVERSION=$version" "-DEXE=$exe" "-DSRCROOT=$root" "-DOUTFILE=$installer" \
+  "-DLICENSES=$licenses" \
   "$NSI" >&2 || die "makensis failed"
 [ -f "$installer" ] || die "makensis wrote no $installer"
 log "installer: $(du -h "$installer" | cut -f1) $installer"

@@ -5,6 +5,7 @@
 ;   -DEXE=/abs/wsawatch.exe  the cross-built binary (packaging/windows/build.sh)
 ;   -DSRCROOT=/abs/repo    the checkout (rules/, README.md, config/)
 ;   -DOUTFILE=/abs/out.exe the installer to write
+;   -DLICENSES=/abs/dir    third-party licences (a folder per library)
 ;
 ; Install:    wsawatch-<version>-setup.exe            (wizard; asks for admin)
 ;             wsawatch-<version>-setup.exe /S         (silent)
@@ -160,6 +161,14 @@ Section "wsawatch" SecMain
   ; Program files. rules\ is for reference: wsawatch.exe embeds the same rules.
   File "/oname=wsawatch.exe" "${EXE}"
   File "/oname=README.md" "${SRCROOT}/README.md"
+  File "/oname=LICENSE.txt" "${SRCROOT}/LICENSE"
+  ; The libraries inside wsawatch.exe (PCRE2, libyaml, libuv, curl) and the
+  ; mingw-w64 runtime, each with the licence text its Debian source carries.
+  SetOutPath "$INSTDIR\licenses"
+  File /r "${LICENSES}/*"
+  SetOutPath "$INSTDIR\docs"
+  File /r "${SRCROOT}/docs/*.md"
+  SetOutPath "$INSTDIR"
   File "/oname=wsawatch-windows.yaml.example" "${SRCROOT}/config/wsawatch-windows.yaml"
   SetOutPath "$INSTDIR\rules"
   File "/oname=README.md" "${SRCROOT}/rules/README.md"
@@ -253,6 +262,9 @@ Section "un.wsawatch" UnSecMain
 
   Delete "$INSTDIR\wsawatch.exe"
   Delete "$INSTDIR\README.md"
+  Delete "$INSTDIR\LICENSE.txt"
+  RMDir /r "$INSTDIR\docs"
+  RMDir /r "$INSTDIR\licenses"
   Delete "$INSTDIR\wsawatch-windows.yaml.example"
   RMDir /r "$INSTDIR\rules"
   Delete "$INSTDIR\uninstall.exe"
