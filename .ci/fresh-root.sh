@@ -28,7 +28,7 @@ cleanup() {
     mountpoint -q "$m" && umount -l "$m" || true
   done
   # Tests may leave tmpfs mounts below the root when they are killed.
-  grep -o " $root/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" || true; done
+  { grep -o " $root/[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" || true; done
   rm -rf --one-file-system "$dir"
 }
 trap cleanup EXIT
