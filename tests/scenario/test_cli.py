@@ -290,6 +290,32 @@ class QuickStart(unittest.TestCase):
         self.assertEqual((code, out), (0, b""), err)
 
 
+class DaemonText(unittest.TestCase):
+    def test_line_number_or_offset(self):
+        """The daemon's text output: path:LINE for a file read from its start in
+        this run, path@OFFSET once it resumes from a saved offset (the line
+        number before it is not known)."""
+        with TempDir() as d:
+            log = os.path.join(d, "app.log")
+            cfg = os.path.join(d, "c.yaml")
+            with open(cfg, "w") as f:
+                f.write("state_dir: %s\ninputs:\n  - path: %s\n    start_at: beginning\n"
+                        "outputs:\n  - {name: t, type: stdout, format: text}\n"
+                        % (os.path.join(d, "state"), log))
+            with open(log, "w") as f:
+                f.write("start\nrecv failed WSAECONNRESET\n")
+            code, out, err = run("run", "--once", "--config", cfg)
+            self.assertEqual(code, 0, err)
+            self.assertIn("%s:2 WSAECONNRESET (10054)" % log, out.decode())
+            size = os.path.getsize(log)
+            with open(log, "a") as f:
+                f.write("more\nconnect failed WSAETIMEDOUT\n")
+            code, out, err = run("run", "--once", "--config", cfg)
+            self.assertEqual(code, 0, err)
+            self.assertIn("%s@%d WSAETIMEDOUT (10060)" % (log, size + 5), out.decode())
+            self.assertNotIn("WSAECONNRESET", out.decode())
+
+
 class Help(unittest.TestCase):
     COMMANDS = ("lookup", "scan", "test", "check", "run", "service")
 
