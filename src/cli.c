@@ -69,12 +69,14 @@ int cli_bad_option(const char *cmd, int opt, char **argv)
 {
     const char *word = argv[optind - 1], *eq = strchr(word, '=');
 
+    /* a known long option given a value it does not take: glibc returns
+     * '?', the BSD getopt_long of mingw-w64 ':' */
+    if (optopt != 0 && word[1] == '-' && eq != NULL)
+        return cli_usage_error(cmd, "option '%.*s' takes no value", (int)(eq - word), word);
     if (opt == ':')
         return cli_usage_error(cmd, "option '%s' needs a value", word);
     if (optopt > 0 && optopt < 0x80 && word[1] != '-')
         return cli_usage_error(cmd, "unknown option '-%c'", optopt);
-    if (optopt != 0 && eq != NULL) /* known, but takes no value */
-        return cli_usage_error(cmd, "option '%.*s' takes no value", (int)(eq - word), word);
     return cli_usage_error(cmd, "unknown option '%s'", word);
 }
 

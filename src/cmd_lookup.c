@@ -174,9 +174,12 @@ static int parse_args(int argc, char **argv, int *json, char **terms, int *nterm
     }
     for (i++; i < argc; i++)
         terms[(*nterms)++] = argv[i];
-    while (rc == 0 && (opt = cli_getopt(nopts, opts, ":hj", options)) != -1)
-        rc = opt == 'j' ? (*json = 1, 0) : opt == 'h' ? cli_help(usage)
-                                                       : cli_bad_option("lookup", opt, opts);
+    while (rc == 0 && (opt = cli_getopt(nopts, opts, ":hj", options)) != -1) {
+        if (opt == 'j')
+            *json = 1;
+        else
+            rc = opt == 'h' ? cli_help(usage) : cli_bad_option("lookup", opt, opts);
+    }
     for (i = 0; rc == 0 && i < *nterms; i++)
         if (blank(terms[i]))
             rc = cli_usage_error("lookup", "an empty term matches nothing; give a code, "

@@ -31,8 +31,8 @@ static int test_cb(void *ctx, const struct line_ref *l, const struct match_set *
     struct test_ctx *x = ctx;
 
     if (ms->limit_hits > 0)
-        fprintf(stderr, "match limit: %s@%llu rule '%s'\n", l->path,
-                (unsigned long long)l->offset, ms->limit_rule->id);
+        fprintf(stderr, "match limit: %s:%llu rule '%s'\n", l->path,
+                (unsigned long long)l->line, ms->limit_rule->id);
     for (size_t i = 0; i < ms->n; i++)
         x->by_code[ms->v[i].code->code & 0xFFFF]++;
     return 0;

@@ -56,8 +56,8 @@ static int help(int argc, char **argv)
     if (argc < 3)
         return overview(stdout);
     if ((c = find(argv[2])) == NULL || argc > 3) {
-        fprintf(stderr, "wsawatch help: %s '%s'\n", argc > 3 ? "one command, not" : "unknown command",
-                argv[argc > 3 ? 3 : 2]);
+        fprintf(stderr, "wsawatch help: %s '%s'\n",
+                argc > 3 ? "one command, not" : "unknown command", argv[argc > 3 ? 3 : 2]);
         return EXIT_TROUBLE;
     }
     args[0] = argv[2];
