@@ -36,8 +36,8 @@ enum { CLI_OPT_RULES = 0x100, CLI_OPT_NO_BUILTIN, CLI_OPT_OWN };
 
 /* The help lines of CLI_RULES_OPTIONS and CLI_HELP_OPTION, for usage texts. */
 #define CLI_RULES_HELP                                                                             \
-    "  --rules P             add a rule file or directory (a rule with a built-in id\n"             \
-    "                        replaces it); may be given more than once\n"                           \
+    "  --rules P             add a rule file or directory (a rule with a built-in id\n"            \
+    "                        replaces it); may be given more than once\n"                          \
     "  --no-builtin-rules    keep the built-in code table but none of the built-in\n"              \
     "                        patterns\n"
 #define CLI_HELP_HELP "  -h, --help            this text\n"
