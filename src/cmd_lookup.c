@@ -174,7 +174,7 @@ static int parse_args(int argc, char **argv, int *json, char **terms, int *nterm
     }
     for (i++; i < argc; i++)
         terms[(*nterms)++] = argv[i];
-    while (rc == 0 && (opt = cli_getopt(nopts, opts, ":hj", options)) != -1) {
+    while (rc == 0 && (opt = cli_getopt(nopts, opts, ":h", options)) != -1) {
         if (opt == 'j')
             *json = 1;
         else
