@@ -46,17 +46,44 @@ int cli_rules_load(struct cli_rules *c, int verbose)
     return errors > 0 ? EXIT_TROUBLE : 0;
 }
 
-int cli_rules_option(struct cli_rules *c, int argc, char **argv, int *i)
+int cli_rules_option(struct cli_rules *c, int opt, const char *arg)
 {
-    if (strcmp(argv[*i], "--rules") == 0 && *i + 1 < argc) {
-        c->paths[c->npaths++] = argv[++*i];
+    if (opt == CLI_OPT_RULES) {
+        c->paths[c->npaths++] = (char *)arg;
         return 1;
     }
-    if (strcmp(argv[*i], "--no-builtin-rules") == 0) {
+    if (opt == CLI_OPT_NO_BUILTIN) {
         c->no_builtin = 1;
         return 1;
     }
     return 0;
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+    opterr = 0;
+    return getopt_long(argc, argv, shortopts, longopts, NULL);
+}
+
+int cli_bad_option(const char *cmd, int opt, char **argv)
+{
+    const char *word = argv[optind - 1], *eq = strchr(word, '=');
+
+    /* a known long option given a value it does not take: glibc returns
+     * '?', the BSD getopt_long of mingw-w64 ':' */
+    if (optopt != 0 && word[1] == '-' && eq != NULL)
+        return cli_usage_error(cmd, "option '%.*s' takes no value", (int)(eq - word), word);
+    if (opt == ':')
+        return cli_usage_error(cmd, "option '%s' needs a value", word);
+    if (optopt > 0 && optopt < 0x80 && word[1] != '-')
+        return cli_usage_error(cmd, "unknown option '-%c'", optopt);
+    return cli_usage_error(cmd, "unknown option '%s'", word);
+}
+
+int cli_help(const char *usage)
+{
+    fputs(usage, stdout);
+    return CLI_HELP;
 }
 
 int cli_open(const char *path, struct ww_err *err)
@@ -98,6 +125,6 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry 'wsawatch --help'.\n");
+    fprintf(stderr, "\nTry 'wsawatch %s --help'.\n", cmd);
     return EXIT_TROUBLE;
 }

@@ -16,6 +16,42 @@
 
 #define CHECK_MAX_RULE_PATHS 64
 
+static const char usage[] =
+    "usage: wsawatch check [OPTIONS]\n"
+    "\n"
+    "Validates the configuration, the built-in and given rule files (and those the\n"
+    "configuration names), compiles every pattern and runs every rule's examples;\n"
+    "reports every problem with its file:line:column. Exit 0 or 2.\n"
+    "\n"
+    "  --config F            the daemon's configuration file to check\n" CLI_RULES_HELP
+        CLI_HELP_HELP;
+
+enum { OPT_CONFIG = CLI_OPT_OWN };
+
+static const struct option options[] = {
+    CLI_RULES_OPTIONS, CLI_HELP_OPTION, {"config", required_argument, NULL, OPT_CONFIG},
+    CLI_OPTIONS_END};
+
+/* Returns 0, CLI_HELP or EXIT_TROUBLE. */
+static int parse_args(struct cli_rules *cr, int argc, char **argv, const char **file)
+{
+    int opt;
+
+    while ((opt = cli_getopt(argc, argv, ":h", options)) != -1) {
+        if (cli_rules_option(cr, opt, optarg))
+            continue;
+        if (opt == OPT_CONFIG)
+            *file = optarg;
+        else if (opt == 'h')
+            return cli_help(usage);
+        else
+            return cli_bad_option("check", opt, argv);
+    }
+    if (optind < argc)
+        return cli_usage_error("check", "unexpected '%s'", argv[optind]);
+    return 0;
+}
+
 /* Loads the configuration and adds its rule paths; checks its inputs' rule
  * ids once the rules are loaded (see check_rule_ids). */
 static int load_config(const char *file, struct config *cfg, struct cli_rules *cr, struct diag *d)
@@ -75,11 +111,9 @@ int cmd_check(int argc, char **argv)
     alert_set_init(&alerts);
     cli_rules_init(&cr, (size_t)argc + CHECK_MAX_RULE_PATHS);
     diag_init(&d);
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-            file = argv[++i];
-        else if (!cli_rules_option(&cr, argc, argv, &i))
-            return cli_rules_free(&cr), cli_usage_error("check", "unexpected '%s'", argv[i]);
+    if ((errors = parse_args(&cr, argc, argv, &file)) != 0) {
+        diag_free(&d), cli_rules_free(&cr), config_free(&cfg), alert_set_free(&alerts);
+        return errors == CLI_HELP ? 0 : errors;
     }
     if (file != NULL) {
         config_free(&cfg);

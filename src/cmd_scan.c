@@ -2,7 +2,10 @@
  * `wsawatch scan`: one pass over files or standard input, events as JSON
  * lines or text, or with --summary only the counts by code, file and peer.
  * An unreadable file is reported and the others are still scanned (exit 2).
+ * When standard output is closed early (`scan big.log | head`), it stops at
+ * once and quietly, as grep does: exit 0, since it had found something.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,32 @@
 
 #define SUMMARY_KEYS 1000 /* distinct keys counted per table; the rest as "(other)" */
 
+static const char usage[] =
+    "usage: wsawatch scan [OPTIONS] [FILE...|-]\n"
+    "\n"
+    "One pass over the files, or standard input (no FILE, or -): an event for each\n"
+    "Winsock error found.\n"
+    "\n"
+    "  --format text|json    text (the default): path:LINE, the code, the rule and\n"
+    "                        the line; json: one event object a line\n"
+    "  --summary             only the counts by code, by file and by peer\n"
+    "  --max-line-bytes N    match longer lines in their first N bytes (1KiB to\n"
+    "                        256MiB; default 64KiB)\n"
+    "  --encoding E          auto (the default), utf-8, utf-16le, utf-16be, ansi\n" CLI_RULES_HELP
+        CLI_HELP_HELP "\n" CLI_EXIT_HELP;
+
+enum { OPT_FORMAT = CLI_OPT_OWN, OPT_SUMMARY, OPT_MAX_LINE, OPT_ENCODING };
+
+static const struct option options[] = {
+    CLI_RULES_OPTIONS,
+    CLI_HELP_OPTION,
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"summary", no_argument, NULL, OPT_SUMMARY},
+    {"max-line-bytes", required_argument, NULL, OPT_MAX_LINE},
+    {"encoding", required_argument, NULL, OPT_ENCODING},
+    CLI_OPTIONS_END,
+};
+
 struct counter {
     char **keys;
     uint64_t *counts;
@@ -23,6 +52,8 @@ struct counter {
 
 struct scan_ctx {
     int json, summary, color;
+    int closed; /* standard output was closed by its reader */
+    int werr;   /* errno of a failed write to standard output */
     struct buf out;
     struct counter by_code, by_file, by_peer;
     const char *path;
@@ -74,9 +105,9 @@ static int event_cb(void *ctx, const struct line_ref *l, const struct match_set 
     char ts[32];
 
     if (ms->limit_hits > 0)
-        fprintf(stderr, "wsawatch scan: %s@%llu: rule '%s' hit the PCRE2 match limit; "
+        fprintf(stderr, "wsawatch scan: %s:%llu: rule '%s' hit the PCRE2 match limit; "
                         "line skipped for that rule\n",
-                l->path, (unsigned long long)l->offset, ms->limit_rule->id);
+                l->path, (unsigned long long)l->line, ms->limit_rule->id);
     event_now(ts);
     for (size_t i = 0; i < ms->n; i++) {
         int rc;
@@ -90,8 +121,11 @@ static int event_cb(void *ctx, const struct line_ref *l, const struct match_set 
                      : event_text(&x->out, l, &ms->v[i], x->color);
         if (rc == 0)
             rc = buf_putc(&x->out, '\n');
-        if (rc == 0 && fwrite(x->out.p, 1, x->out.len, stdout) != x->out.len)
+        if (rc == 0 && fwrite(x->out.p, 1, x->out.len, stdout) != x->out.len) {
+            x->werr = errno;
+            x->closed = errno == EPIPE;
             return WW_EIO;
+        }
     }
     return 0;
 }
@@ -178,50 +212,57 @@ struct scan_args {
     int nfiles;
 };
 
+/* Returns 0, CLI_HELP or EXIT_TROUBLE; the operands go to a->files. */
 static int parse_args(struct scan_args *a, struct scan_ctx *x, int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    int opt;
 
-        if (cli_rules_option(&a->cr, argc, argv, &i)) {
+    while ((opt = cli_getopt(argc, argv, ":h", options)) != -1) {
+        if (cli_rules_option(&a->cr, opt, optarg))
             continue;
-        } else if (strcmp(o, "--format") == 0 && v) {
-            if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0)
-                return cli_usage_error("scan", "--format must be text or json, not '%s'", v);
-            x->json = strcmp(argv[++i], "json") == 0;
-        } else if (strcmp(o, "--summary") == 0) {
+        switch (opt) {
+        case OPT_FORMAT:
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
+                return cli_usage_error("scan", "--format must be text or json, not '%s'", optarg);
+            x->json = strcmp(optarg, "json") == 0;
+            break;
+        case OPT_SUMMARY:
             x->summary = 1;
-        } else if (strcmp(o, "--max-line-bytes") == 0 && v) {
-            if (parse_size(argv[++i], &a->sc.max_line) != 0 || a->sc.max_line < 1024 ||
+            break;
+        case OPT_MAX_LINE:
+            if (parse_size(optarg, &a->sc.max_line) != 0 || a->sc.max_line < 1024 ||
                 a->sc.max_line > (256u << 20))
                 return cli_usage_error("scan", "--max-line-bytes takes a size from 1KiB to "
-                                               "256MiB, not '%s'", v);
-        } else if (strcmp(o, "--encoding") == 0 && v) {
-            if (decoder_parse(argv[++i], &a->sc.encoding) != 0)
-                return cli_usage_error("scan", "unknown encoding '%s'", v);
-        } else if (o[0] == '-' && o[1] == '-' && o[2] == '\0') {
-            for (i++; i < argc; i++)
-                a->files[a->nfiles++] = argv[i];
-        } else if (o[0] == '-' && o[1] != '\0') {
-            return cli_usage_error("scan", "unknown option or missing value: '%s'", o);
-        } else {
-            a->files[a->nfiles++] = argv[i];
+                                               "256MiB, not '%s'", optarg);
+            break;
+        case OPT_ENCODING:
+            if (decoder_parse(optarg, &a->sc.encoding) != 0)
+                return cli_usage_error("scan", "unknown encoding '%s'", optarg);
+            break;
+        case 'h':
+            return cli_help(usage);
+        default:
+            return cli_bad_option("scan", opt, argv);
         }
     }
+    while (optind < argc)
+        a->files[a->nfiles++] = argv[optind++];
     return 0;
 }
 
-static int scan_all(struct scan_args *a)
+/* Returns 1 if a file could not be read or standard output not written;
+ * stops at once, quietly, when standard output was closed by its reader. */
+static int scan_all(struct scan_args *a, struct scan_ctx *x)
 {
     int trouble = 0;
 
-    for (int i = 0; i < a->nfiles; i++) {
+    for (int i = 0; i < a->nfiles && !x->closed; i++) {
         struct ww_err err = {0};
         int fd = cli_open(a->files[i], &err);
         const char *name = strcmp(a->files[i], "-") == 0 ? "(standard input)" : a->files[i];
 
-        if (fd >= 0 && scanner_run(&a->sc, name, fd, &err) != 0 && err.code == 0)
-            ww_err_set(&err, WW_EIO, "standard output: write error");
+        if (fd >= 0 && scanner_run(&a->sc, name, fd, &err) != 0 && err.code == 0 && !x->closed)
+            ww_err_set(&err, WW_EIO, "standard output: write error: %s", strerror(x->werr));
         if (err.code != 0) {
             fprintf(stderr, "wsawatch scan: %s\n", err.msg);
             trouble = 1;
@@ -230,6 +271,16 @@ static int scan_all(struct scan_args *a)
             cli_close(fd);
     }
     return trouble;
+}
+
+/* Flushes standard output at the end: an error other than a closed pipe is
+ * trouble. */
+static int flush_out(struct scan_ctx *x)
+{
+    if (fflush(stdout) == 0 || x->closed || errno == EPIPE)
+        return 0;
+    fprintf(stderr, "wsawatch scan: standard output: write error: %s\n", strerror(errno));
+    return 1;
 }
 
 int cmd_scan(int argc, char **argv)
@@ -245,8 +296,10 @@ int cmd_scan(int argc, char **argv)
     cli_rules_init(&a.cr, (size_t)argc);
     a.files = xcalloc((size_t)argc + 1, sizeof(char *));
     a.sc.max_line = SCANNER_MAX_LINE_DEFAULT;
-    if ((rc = parse_args(&a, &x, argc, argv)) != 0 || (rc = cli_rules_load(&a.cr, 0)) != 0)
+    if ((rc = parse_args(&a, &x, argc, argv)) != 0 || (rc = cli_rules_load(&a.cr, 0)) != 0) {
+        rc = rc == CLI_HELP ? 0 : rc;
         goto out;
+    }
     if (a.nfiles == 0)
         a.files = memcpy(a.files, stdin_only, sizeof(stdin_only)), a.nfiles = 1;
     x.color = !x.json && cli_color();
@@ -255,14 +308,14 @@ int cmd_scan(int argc, char **argv)
     a.sc.m = &m;
     a.sc.cb = event_cb;
     a.sc.ctx = &x;
-    trouble = scan_all(&a);
-    if (x.summary)
+    trouble = scan_all(&a, &x);
+    if (x.summary && !x.closed)
         print_summary(&x, &a.sc.st);
-    if (a.sc.st.truncated > 0)
+    if (a.sc.st.truncated > 0 && !x.closed)
         fprintf(stderr, "wsawatch scan: %llu lines longer than %zu bytes were matched in their "
                         "first %zu bytes\n",
                 (unsigned long long)a.sc.st.truncated, a.sc.max_line, a.sc.max_line);
-    fflush(stdout);
+    trouble |= flush_out(&x);
     matcher_free(&m);
     buf_free(&x.out);
     rc = trouble ? EXIT_TROUBLE : a.sc.st.events > 0 ? EXIT_FOUND : EXIT_NONE;

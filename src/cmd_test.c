@@ -12,6 +12,16 @@
 #include "scanner.h"
 #include "util/alloc.h"
 
+static const char usage[] =
+    "usage: wsawatch test [OPTIONS] FILE|-\n"
+    "\n"
+    "For rule authors, like fail2ban-regex: scans one file (or standard input, -)\n"
+    "and reports lines read, matched and missed, match limits, per rule its hits,\n"
+    "the lines its literals let through and the time spent, and the codes found.\n"
+    "\n" CLI_RULES_HELP CLI_HELP_HELP "\n" CLI_EXIT_HELP;
+
+static const struct option options[] = {CLI_RULES_OPTIONS, CLI_HELP_OPTION, CLI_OPTIONS_END};
+
 struct test_ctx {
     uint64_t by_code[65536];
 };
@@ -21,8 +31,8 @@ static int test_cb(void *ctx, const struct line_ref *l, const struct match_set *
     struct test_ctx *x = ctx;
 
     if (ms->limit_hits > 0)
-        fprintf(stderr, "match limit: %s@%llu rule '%s'\n", l->path,
-                (unsigned long long)l->offset, ms->limit_rule->id);
+        fprintf(stderr, "match limit: %s:%llu rule '%s'\n", l->path,
+                (unsigned long long)l->line, ms->limit_rule->id);
     for (size_t i = 0; i < ms->n; i++)
         x->by_code[ms->v[i].code->code & 0xFFFF]++;
     return 0;
@@ -57,6 +67,26 @@ static void report(const struct scanner *sc, const struct matcher *m, const stru
                    t->v[i].code, t->v[i].symbol ? t->v[i].symbol : "");
 }
 
+/* Returns 0 with *file set, CLI_HELP or EXIT_TROUBLE. */
+static int parse_args(struct cli_rules *cr, int argc, char **argv, const char **file)
+{
+    int opt;
+
+    while ((opt = cli_getopt(argc, argv, ":h", options)) != -1) {
+        if (cli_rules_option(cr, opt, optarg))
+            continue;
+        if (opt == 'h')
+            return cli_help(usage);
+        return cli_bad_option("test", opt, argv);
+    }
+    if (optind == argc)
+        return cli_usage_error("test", "no input given (FILE or -)");
+    if (optind + 1 < argc)
+        return cli_usage_error("test", "one input only, not also '%s'", argv[optind + 1]);
+    *file = argv[optind];
+    return 0;
+}
+
 int cmd_test(int argc, char **argv)
 {
     struct cli_rules cr;
@@ -69,16 +99,8 @@ int cmd_test(int argc, char **argv)
     int rc, fd;
 
     cli_rules_init(&cr, (size_t)argc);
-    for (int i = 1; i < argc; i++) {
-        if (cli_rules_option(&cr, argc, argv, &i))
-            continue;
-        if (file == NULL && (argv[i][0] != '-' || argv[i][1] == '\0'))
-            file = argv[i];
-        else
-            return cli_rules_free(&cr), cli_usage_error("test", "unexpected '%s'", argv[i]);
-    }
-    if (file == NULL)
-        return cli_rules_free(&cr), cli_usage_error("test", "no input given (FILE or -)");
+    if ((rc = parse_args(&cr, argc, argv, &file)) != 0)
+        return cli_rules_free(&cr), rc == CLI_HELP ? 0 : rc;
     if ((rc = cli_rules_load(&cr, 1)) != 0)
         return cli_rules_free(&cr), rc;
     if ((fd = cli_open(file, &err)) < 0) {

@@ -142,7 +142,10 @@ int event_text(struct buf *b, const struct line_ref *l, const struct match *m, i
     int rc = buf_printf(b, "%s", dim);
 
     rc = rc ? rc : event_put_escaped(b, l->path, strlen(l->path), 4096);
-    rc = rc ? rc : buf_printf(b, "@%" PRIu64 "%s %s%s%s (%ld) %s  [%s]", l->offset, off, bold,
+    /* path:LINE as grep and editors show it; path@OFFSET when the line
+     * number is not known (the file was read from a saved offset) */
+    rc = rc ? rc : buf_printf(b, "%c%" PRIu64, l->line ? ':' : '@', l->line ? l->line : l->offset);
+    rc = rc ? rc : buf_printf(b, "%s %s%s%s (%ld) %s  [%s]", off, bold,
                               m->code->symbol ? m->code->symbol : "?", off, m->code->code,
                               m->code->title ? m->code->title : "", m->rule->id);
     for (size_t i = 0; rc == 0 && i < m->ncaps; i++) {

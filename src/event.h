@@ -20,6 +20,8 @@ struct line_ref {
     size_t len;
     int truncated;      /* the line was longer than the maximum */
     void *tag;          /* the reader's own, passed through */
+    uint64_t line;      /* 1-based line number in the file; 0: not known (read from a
+                           saved offset or from the end) */
 };
 
 /* What the daemon adds to an event: its input's tags and the host name. */
@@ -40,8 +42,9 @@ int event_json(struct buf *b, const char *timestamp, const struct line_ref *l,
  * message, posix, category, hint). */
 int event_put_winsock(struct buf *b, const struct wcode *c) WW_MUST_CHECK;
 
-/* Appends a two-line text rendering, with ANSI colours when color is set.
- * Control characters of the line are escaped. */
+/* Appends a two-line text rendering, with ANSI colours when color is set;
+ * it names the line path:LINE, or path@OFFSET when the line number is not
+ * known. Control characters of the line are escaped. */
 int event_text(struct buf *b, const struct line_ref *l, const struct match *m, int color)
     WW_MUST_CHECK;
 

@@ -1,6 +1,7 @@
 /*
  * wsawatch: finds Windows Sockets errors in logs and explains them. This file
- * only dispatches to the subcommands (cmd_*.c).
+ * only dispatches to the subcommands (cmd_*.c), each of which parses its own
+ * options and owns its usage text: `wsawatch help CMD` runs `CMD --help`.
  */
 #include <stdio.h>
 #include <string.h>
@@ -9,56 +10,75 @@
 #include "platform/platform.h"
 #include "wsawatch_config.h"
 
-static const char usage[] =
-    "usage: wsawatch COMMAND [OPTIONS]\n"
-    "\n"
-    "  lookup [--json] TERM...      explain a code: decimal, hex, HRESULT, symbol or words\n"
-    "                               of its message\n"
-    "  scan [--rules P]... [--format text|json] [--summary] [--max-line-bytes N]\n"
-    "       [--encoding auto|utf-8|utf-16le|utf-16be|ansi] [FILE...|-]\n"
-    "                               one pass over files or standard input\n"
-    "  test [--rules P]... FILE|-   for rule authors: hits per rule, misses, timing\n"
-    "  check [--config F] [--rules P]...\n"
-    "                               validate the configuration, rule files and their\n"
-    "                               examples (exit 0 or 2)\n"
-    "  run [--config F] [--once] [--allow-root]\n"
-    "                               the daemon, in the foreground: follows the configured\n"
-    "                               logs; SIGHUP reloads, SIGTERM stops; --once reads\n"
-    "                               every input to its end and exits; refuses root unless\n"
-    "                               --allow-root; started by the Windows service manager,\n"
-    "                               it runs as the service\n"
-    "  service install [--config F] | service uninstall\n"
-    "                               Windows: register the wsawatch service (delayed\n"
-    "                               automatic start, restart on failure, least-privilege\n"
-    "                               account, Event Log source) or remove it\n"
-    "\n"
-    "  --rules P adds a rule file or directory (a rule with a built-in id replaces it);\n"
-    "  --no-builtin-rules keeps the built-in code table but none of the built-in patterns.\n"
-    "  --version | --help\n"
-    "\n"
-    "Exit status: 0 something found, 1 nothing found, 2 usage, rule or I/O error.\n";
+struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *what; /* one line for the overview */
+};
+
+static const struct command commands[] = {
+    {"lookup", cmd_lookup, "explain a code: decimal, hex, HRESULT, symbol or message words"},
+    {"scan", cmd_scan, "one pass over files or standard input"},
+    {"test", cmd_test, "for rule authors: hits per rule, misses, timing"},
+    {"check", cmd_check, "validate the configuration, rule files and their examples"},
+    {"run", cmd_run, "the daemon, in the foreground (or as the Windows service)"},
+    {"service", cmd_service, "service install|uninstall: register the Windows service"},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static int overview(FILE *f)
+{
+    fputs("usage: wsawatch COMMAND [OPTIONS] [ARGS]\n\nCommands:\n", f);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].what);
+    fputs("  help CMD  a command's usage and options (as CMD --help)\n"
+          "  version   the version (as --version)\n\n" CLI_EXIT_HELP,
+          f);
+    return f == stdout ? 0 : EXIT_TROUBLE;
+}
+
+static const struct command *find(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+/* `help [CMD]`: the overview, or CMD's own --help. */
+static int help(int argc, char **argv)
+{
+    static char opt[] = "--help";
+    char *args[3] = {NULL, opt, NULL};
+    const struct command *c;
+
+    if (argc < 3)
+        return overview(stdout);
+    if ((c = find(argv[2])) == NULL || argc > 3) {
+        fprintf(stderr, "wsawatch help: %s '%s'\n",
+                argc > 3 ? "one command, not" : "unknown command", argv[argc > 3 ? 3 : 2]);
+        return EXIT_TROUBLE;
+    }
+    args[0] = argv[2];
+    return c->fn(2, args);
+}
 
 int main(int argc, char **argv)
 {
+    const struct command *c;
+
     platform_init(&argc, &argv);
     if (argc < 2)
-        return fputs(usage, stderr), EXIT_TROUBLE;
+        return overview(stderr);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
-        return fputs(usage, stdout), 0;
-    if (strcmp(argv[1], "--version") == 0)
+        return overview(stdout);
+    if (strcmp(argv[1], "help") == 0)
+        return help(argc, argv);
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0)
         return printf("wsawatch %s\n", WSAWATCH_VERSION), 0;
-    if (strcmp(argv[1], "lookup") == 0)
-        return cmd_lookup(argc - 1, argv + 1);
-    if (strcmp(argv[1], "scan") == 0)
-        return cmd_scan(argc - 1, argv + 1);
-    if (strcmp(argv[1], "test") == 0)
-        return cmd_test(argc - 1, argv + 1);
-    if (strcmp(argv[1], "check") == 0)
-        return cmd_check(argc - 1, argv + 1);
-    if (strcmp(argv[1], "run") == 0)
-        return cmd_run(argc - 1, argv + 1);
-    if (strcmp(argv[1], "service") == 0)
-        return cmd_service(argc - 1, argv + 1);
-    fprintf(stderr, "wsawatch: unknown command '%s'\n\n%s", argv[1], usage);
+    if ((c = find(argv[1])) != NULL)
+        return c->fn(argc - 1, argv + 1);
+    fprintf(stderr, "wsawatch: unknown command '%s'\nTry 'wsawatch --help'.\n", argv[1]);
     return EXIT_TROUBLE;
 }

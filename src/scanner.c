@@ -36,6 +36,13 @@ static uint64_t count_lines(struct scan_stream *r, const char *p, size_t from, s
     return c;
 }
 
+/* Takes c more lines of the stream: the last of them is the one at hand. */
+static void add_lines(struct scan_stream *r, uint64_t c)
+{
+    r->s->st.lines += c;
+    r->line += c;
+}
+
 static const char *rev_nl(const char *p, size_t n)
 {
     while (n > 0)
@@ -53,7 +60,8 @@ static int handle_line(struct scan_stream *r, const char *p, size_t n, size_t at
         n = s->max_line - s->max_line % decoder_unit(r->enc);
         truncated = 1;
     }
-    l = (struct line_ref){r->path, r->base + at, p, n, truncated, r->tag};
+    l = (struct line_ref){r->path, r->base + at, p, n, truncated, r->tag, 0};
+    l.line = r->counting ? r->line : 0;
 
     if (r->enc != ENC_UTF8) {
         buf_reset(&r->dec);
@@ -86,18 +94,18 @@ static long fast_lines(struct scan_stream *r, const char *p, size_t n, size_t po
         if (cand >= n) {
             q = rev_nl(p + pos, n - pos);
             end = q ? (size_t)(q - p) + 1 : pos;
-            r->s->st.lines += count_lines(r, p, pos, end);
+            add_lines(r, count_lines(r, p, pos, end));
             return (long)end;
         }
         q = cand > pos ? rev_nl(p + pos, cand - pos) : NULL;
         start = q ? (size_t)(q - p) + 1 : pos;
         q = memchr(p + cand, '\n', n - cand);
         if (q == NULL) {
-            r->s->st.lines += count_lines(r, p, pos, start);
+            add_lines(r, count_lines(r, p, pos, start));
             return (long)start;
         }
         end = (size_t)(q - p);
-        r->s->st.lines += count_lines(r, p, pos, start) + 1;
+        add_lines(r, count_lines(r, p, pos, start) + 1);
         if ((rc = handle_line(r, p + start, end - start, start, 0)) != 0)
             return rc;
         pos = end + 1;
@@ -115,7 +123,7 @@ static long slow_lines(struct scan_stream *r, const char *p, size_t n, size_t po
 
         if (nl >= n)
             break;
-        r->s->st.lines++;
+        add_lines(r, 1);
         if ((rc = handle_line(r, p + pos, nl - pos, pos, 0)) != 0)
             return rc;
         pos = nl + unit;
@@ -144,14 +152,14 @@ static long process(struct scan_stream *r, const char *p, size_t n, size_t pos, 
     pos = (size_t)done;
     if (n - pos > s->max_line) {
         size_t cut = s->max_line - s->max_line % unit;
-        s->st.lines++;
+        add_lines(r, 1);
         if ((rc = handle_line(r, p + pos, cut, pos, 1)) != 0)
             return rc;
         r->skipping = 1;
         return process(r, p, n, pos + cut, eof);
     }
     if (eof && n > pos) {
-        s->st.lines++;
+        add_lines(r, 1);
         if ((rc = handle_line(r, p + pos, n - pos, pos, 0)) != 0)
             return rc;
         pos = n;
@@ -168,6 +176,7 @@ void scan_stream_init(struct scan_stream *st, struct scanner *s, const char *pat
     st->enc = enc == ENC_AUTO ? ENC_UTF8 : enc;
     st->sniffed = enc != ENC_AUTO || offset > 0;
     st->base = offset;
+    st->counting = offset == 0;
     st->chunk = chunk;
     buf_init(&st->dec, s->max_line * 3 + 16); /* cp1252: 1 byte -> 3 */
 }

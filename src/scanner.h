@@ -59,6 +59,8 @@ struct scan_stream {
     enum encoding enc;
     int sniffed;       /* the encoding is known */
     uint64_t base;     /* stream offset of buf[0] */
+    uint64_t line;     /* lines taken so far, when the stream began at offset 0 */
+    int counting;      /* it did: line numbers are known */
     char *hold;        /* a partial line kept between reads; NULL when none */
     char *buf;         /* while reading: the scanner's scratch buffer */
     size_t have, cap;

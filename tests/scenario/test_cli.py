@@ -1,7 +1,8 @@
-"""The commands as an operator uses them: lookup, scan, test, check."""
+"""The commands as an operator uses them: lookup, scan, test, check, help."""
 import glob
 import json
 import os
+import subprocess
 import unittest
 
 import wwtest
@@ -41,6 +42,44 @@ class Lookup(unittest.TestCase):
     def test_usage_error_exit_2(self):
         self.assertEqual(run("lookup")[0], 2)
         self.assertEqual(run("frobnicate")[0], 2)
+
+    def test_forms_dotnet_and_tools_print(self):
+        """.NET's signed HResult, bare hex, options after the terms."""
+        for args, code in [(["--", "-2147014842"], 10054), (["-2147014842"], 10054),
+                           (["80072746"], 10054), (["274D"], 10061), (["8007274d"], 10061),
+                           (["2746"], 10054), (["10054", "--json"], 10054),
+                           (["--json", "10054"], 10054), (["-2147014839", "--json"], 10057)]:
+            rc, out, err = run("lookup", "--json", *args)
+            self.assertEqual(rc, 0, "%s: %s" % (args, err))
+            self.assertEqual([o["code"] for o in events(out)], [code], args)
+
+    def test_decimal_wins_when_it_is_a_code(self):
+        # 10060 is WSAETIMEDOUT; read as hex it would be 0x10060, no code
+        rc, out, _ = run("lookup", "--json", "10060", "6", "87")
+        self.assertEqual(rc, 0)
+        self.assertEqual([o["code"] for o in events(out)], [10060, 6, 87])
+        # an HRESULT of another facility is no Winsock code
+        rc, out, err = run("lookup", "--", "-2147024894")  # 0x80070002 -> code 2: not Winsock
+        self.assertEqual((rc, out), (1, b""))
+        self.assertIn("no Winsock code matches '-2147024894'", err)
+
+    def test_empty_term_is_a_usage_error(self):
+        for term in ("", "  "):
+            rc, out, err = run("lookup", "10054", term)
+            self.assertEqual((rc, out), (2, b""), repr(term))
+            self.assertIn("empty term", err)
+
+    def test_cut_list_says_how_many_more(self):
+        # every symbol of the table starts with WSA: all codes match, 64 are shown
+        with open(os.path.join(wwtest.ROOT, "rules", "codes", "winsock.yaml")) as f:
+            total = sum(1 for line in f if line.startswith("    symbol: WSA"))
+        self.assertGreater(total, 64)
+        rc, out, err = run("lookup", "--json", "WSA")
+        self.assertEqual(rc, 0)
+        self.assertEqual(len(events(out)), 64)
+        self.assertIn("%d more codes match 'WSA' (the first 64 are shown)" % (total - 64), err)
+        rc, out, err = run("lookup", "reset by peer")  # a short list is not cut
+        self.assertEqual((rc, err), (0, ""))
 
 
 class Scan(unittest.TestCase):
@@ -86,6 +125,75 @@ class Scan(unittest.TestCase):
         self.assertEqual((w["code"], w["symbol"], w["hex"]), (10054, "WSAECONNRESET", "0x2746"))
         self.assertEqual(w["message"], RESET_TEXT)
         self.assertEqual(w["category"], "connection")
+
+    def test_options_anywhere_and_with_equals(self):
+        path = os.path.join(SAMPLES, "dotnet.log")
+        base = events(run("scan", "--format", "json", path)[1])
+        self.assertTrue(base)
+        for args in (["--format=json", path], [path, "--format", "json"],
+                     [path, "--format=json", "--max-line-bytes=16MiB"],
+                     ["--format=json", "--", path]):
+            code, out, err = run("scan", *args)
+            self.assertEqual(code, 0, "%s: %s" % (args, err))
+            self.assertEqual([(e["log"]["offset"], e["winsock"]["code"]) for e in events(out)],
+                             [(e["log"]["offset"], e["winsock"]["code"]) for e in base], args)
+
+    def test_bad_options_name_the_option(self):
+        for args, msg in [(["--frob"], "unknown option '--frob'"),
+                          (["--format"], "option '--format' needs a value"),
+                          (["--summary=yes"], "option '--summary' takes no value"),
+                          (["--format=xml"], "--format must be text or json, not 'xml'")]:
+            code, out, err = run("scan", *args, stdin=b"")
+            self.assertEqual((code, out), (2, b""), args)
+            self.assertIn("wsawatch scan: " + msg, err)
+            self.assertIn("Try 'wsawatch scan --help'.", err)
+
+    def test_text_names_path_and_line(self):
+        """path:LINE as grep shows it, for every event of every sample."""
+        for name in sorted(glob.glob(os.path.join(SAMPLES, "*.log"))):
+            code, out, _ = run("scan", "--format", "json", name)
+            if code != 0:
+                continue
+            want = [(line_number(name, e["log"]["offset"]), e["winsock"]["symbol"])
+                    for e in events(out)]
+            code, out, _ = run("scan", name)
+            got = []
+            for line in out.decode("utf-8", "replace").splitlines():
+                if line.startswith(name + ":"):
+                    where, sym = line[len(name) + 1:].split(" ")[:2]
+                    got.append((int(where), sym))
+            self.assertEqual(got, want, name)
+        code, out, _ = run("scan", "-", stdin=b"one\r\ntwo\r\nthree WSAECONNRESET\r\n")
+        self.assertTrue(out.decode().startswith("(standard input):3 WSAECONNRESET (10054)"),
+                        out)
+
+    def test_closed_stdout_stops_quietly(self):
+        """`wsawatch scan BIG | head -n 1`: one line, no error, exit 0, and it stops
+        at once (the missing file after BIG is never reached)."""
+        with TempDir() as d:
+            big = os.path.join(d, "big.log")
+            with open(big, "w") as f:
+                for i in range(200000):
+                    f.write("%d recv failed WSAECONNRESET peer=10.0.0.%d:443\n" % (i, i % 250))
+            for fmt in ("text", "json"):
+                p = subprocess.Popen([wwtest.BINARY, "scan", "--format", fmt, big,
+                                      os.path.join(d, "missing.log")],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                head = subprocess.run(["head", "-n", "1"], stdin=p.stdout,
+                                      stdout=subprocess.PIPE, check=True)
+                p.stdout.close()
+                err = p.stderr.read().decode()
+                p.stderr.close()
+                rc = p.wait(timeout=wwtest.scaled(120))
+                wwtest.check_memcheck(p.pid)
+                self.assertEqual(len(head.stdout.splitlines()), 1, fmt)
+                self.assertEqual((rc, err), (0, ""), fmt)
+            # a real write error is still one
+            with open("/dev/full", "wb") as full:
+                p = subprocess.run([wwtest.BINARY, "scan", big], stdout=full,
+                                   stderr=subprocess.PIPE)
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("standard output: write error", p.stderr.decode())
 
     def test_text_format_escapes_controls(self):
         code, out, _ = run("scan", "-", stdin=b"\x1b[2J\x1b]0;pwned\x07 WSAECONNRESET\n")
@@ -170,6 +278,8 @@ class QuickStart(unittest.TestCase):
         self.assertEqual(code, 0, err)
         text = out.decode()
         self.assertIn("WSAECONNRESET (10054) Connection reset by peer.", text)
+        # read from the start: lines named path:LINE
+        self.assertIn("tests/fixtures/samples/dotnet.log:4 WSAECONNREFUSED (10061)", text)
         self.assertIn("| 2024/05/02 14:00:01 [error] 10916#8776", text)
         # old lines are a backlog: one summary, no storm of stale alerts
         alerts = [l for l in text.splitlines() if l.startswith("ALERT ")]
@@ -178,6 +288,71 @@ class QuickStart(unittest.TestCase):
         # a second run resumes from the saved offsets: nothing new
         code, out, err = run("run", "--once", "--config", "config/demo.yaml")
         self.assertEqual((code, out), (0, b""), err)
+
+
+class DaemonText(unittest.TestCase):
+    def test_line_number_or_offset(self):
+        """The daemon's text output: path:LINE for a file read from its start in
+        this run, path@OFFSET once it resumes from a saved offset (the line
+        number before it is not known)."""
+        with TempDir() as d:
+            log = os.path.join(d, "app.log")
+            cfg = os.path.join(d, "c.yaml")
+            with open(cfg, "w") as f:
+                f.write("state_dir: %s\ninputs:\n  - path: %s\n    start_at: beginning\n"
+                        "outputs:\n  - {name: t, type: stdout, format: text}\n"
+                        % (os.path.join(d, "state"), log))
+            with open(log, "w") as f:
+                f.write("start\nrecv failed WSAECONNRESET\n")
+            code, out, err = run("run", "--once", "--config", cfg)
+            self.assertEqual(code, 0, err)
+            self.assertIn("%s:2 WSAECONNRESET (10054)" % log, out.decode())
+            size = os.path.getsize(log)
+            with open(log, "a") as f:
+                f.write("more\nconnect failed WSAETIMEDOUT\n")
+            code, out, err = run("run", "--once", "--config", cfg)
+            self.assertEqual(code, 0, err)
+            self.assertIn("%s@%d WSAETIMEDOUT (10060)" % (log, size + 5), out.decode())
+            self.assertNotIn("WSAECONNRESET", out.decode())
+
+
+class Help(unittest.TestCase):
+    COMMANDS = ("lookup", "scan", "test", "check", "run", "service")
+
+    def test_each_command_has_one_usage(self):
+        for cmd in self.COMMANDS:
+            code, out, err = run(cmd, "--help")
+            self.assertEqual((code, err), (0, ""), cmd)
+            self.assertTrue(out.decode().startswith("usage: wsawatch " + cmd), out)
+            self.assertIn("--help", out.decode())
+            self.assertEqual(run("help", cmd), (0, out, ""), cmd)
+            self.assertEqual(run(cmd, "-h")[:2], (0, out), cmd)
+        self.assertIn(b"--format text|json", run("scan", "--help")[1])
+        self.assertIn(b"--once", run("help", "run")[1])
+        self.assertIn(b"-2147014842", run("lookup", "--help")[1])
+        # --help wins wherever it stands, and nothing runs
+        self.assertEqual(run("scan", "nonexistent.log", "--help")[0], 0)
+        self.assertEqual(run("run", "--config", "nonexistent.yaml", "--help")[0], 0)
+
+    def test_overview_lists_the_commands(self):
+        for args in (["--help"], ["help"], ["-h"]):
+            code, out, _ = run(*args)
+            self.assertEqual(code, 0, args)
+            for cmd in self.COMMANDS:
+                self.assertIn("\n  %s " % cmd, out.decode(), args)
+            self.assertIn("service install", out.decode())
+        code, out, err = run()
+        self.assertEqual((code, out), (2, b""))
+        self.assertIn("usage: wsawatch COMMAND", err)
+        code, _, err = run("help", "frobnicate")
+        self.assertEqual(code, 2)
+        self.assertIn("unknown command 'frobnicate'", err)
+
+    def test_version(self):
+        a, b = run("--version"), run("version")
+        self.assertEqual(a, b)
+        self.assertEqual(a[0], 0)
+        self.assertRegex(a[1].decode(), r"^wsawatch \d+\.\d+\.\d+")
 
 
 class Check(unittest.TestCase):

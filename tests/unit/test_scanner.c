@@ -1,7 +1,8 @@
 /*
  * The scanner on real files: offsets as stored (BOM, CRLF, UTF-16), lines cut
  * at the maximum without losing the next one, lines longer than the read
- * buffer, a last line without a newline, NUL bytes and invalid UTF-8.
+ * buffer, a last line without a newline, NUL bytes and invalid UTF-8; line
+ * numbers, and none for a stream started from a saved offset.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 struct got {
     size_t n;
     uint64_t offset[MAX_EVENTS];
+    uint64_t line[MAX_EVENTS];
     long code[MAX_EVENTS];
     int truncated[MAX_EVENTS];
     char text[MAX_EVENTS][128];
@@ -31,6 +33,7 @@ static int got_cb(void *ctx, const struct line_ref *l, const struct match_set *m
     for (size_t i = 0; i < ms->n && g->n < MAX_EVENTS; i++, g->n++) {
         size_t len = l->len < 127 ? l->len : 127;
         g->offset[g->n] = l->offset;
+        g->line[g->n] = l->line;
         g->code[g->n] = ms->v[i].code->code;
         g->truncated[g->n] = l->truncated;
         memcpy(g->text[g->n], l->text, len);
@@ -74,6 +77,8 @@ START_TEST(test_bom_crlf_offsets)
     ck_assert_str_eq(g.text[0], "socket error WSAECONNRESET here");
     ck_assert_uint_eq(g.offset[1], 15 + 33);
     ck_assert_int_eq(g.code[1], 10061);
+    ck_assert_uint_eq(g.line[0], 2);
+    ck_assert_uint_eq(g.line[1], 3);
 }
 END_TEST
 
@@ -92,6 +97,7 @@ START_TEST(test_utf16le_offsets)
     ck_assert_uint_eq(g.n, 1);
     ck_assert_int_eq(g.code[0], 10060);
     ck_assert_uint_eq(g.offset[0], 2 + 14);
+    ck_assert_uint_eq(g.line[0], 2);
     ck_assert_str_eq(g.text[0], "recv failed WSAETIMEDOUT");
 }
 END_TEST
@@ -116,6 +122,8 @@ START_TEST(test_long_line_cut_next_kept)
     ck_assert_int_eq(g.truncated[0], 1);
     ck_assert_int_eq(g.code[1], 10060);
     ck_assert_uint_eq(g.offset[1], long_len + 1);
+    ck_assert_uint_eq(g.line[0], 1);
+    ck_assert_uint_eq(g.line[1], 2);
     ck_assert_int_eq(g.truncated[1], 0);
     ck_assert_uint_eq(st.truncated, 1);
     ck_assert_uint_eq(st.lines, 2);
@@ -138,7 +146,45 @@ START_TEST(test_line_longer_than_buffer)
     ck_assert_uint_eq(g.n, 1);
     ck_assert_int_eq(g.code[0], 10061);
     ck_assert_uint_eq(g.offset[0], big + 1);
+    ck_assert_uint_eq(g.line[0], 2);
     xfree(data);
+}
+END_TEST
+
+/* Feeds data to a stream that starts at offset, n bytes a push. */
+static void feed(const char *data, size_t len, uint64_t offset, size_t n, struct got *g)
+{
+    struct scanner sc = {.m = &tu_matcher, .max_line = 65536, .encoding = ENC_UTF8, .cb = got_cb,
+                         .ctx = g};
+    struct scan_stream st;
+
+    memset(g, 0, sizeof(*g));
+    scan_stream_init(&st, &sc, "fed", ENC_UTF8, offset, 4096);
+    for (size_t at = 0; at < len; at += n) {
+        size_t room, k = len - at < n ? len - at : n;
+        memcpy(scan_stream_space(&st, &room), data + at, k);
+        ck_assert_int_eq(scan_stream_push(&st, k, 0), 0);
+    }
+    scan_stream_free(&st);
+    scanner_free(&sc);
+}
+
+START_TEST(test_line_numbers)
+{
+    const char data[] = "a\nb WSAECONNRESET\n\n\nc\r\nd [WinError 10061]\r\ne\nWSAETIMEDOUT\n";
+    struct got g;
+
+    for (size_t n = 1; n <= sizeof(data); n++) { /* lines split across pushes */
+        feed(data, sizeof(data) - 1, 0, n, &g);
+        ck_assert_uint_eq(g.n, 3);
+        ck_assert_uint_eq(g.line[0], 2);
+        ck_assert_uint_eq(g.line[1], 6);
+        ck_assert_uint_eq(g.line[2], 8);
+    }
+    feed(data, sizeof(data) - 1, 100, 7, &g); /* from a saved offset: not known */
+    ck_assert_uint_eq(g.n, 3);
+    ck_assert_uint_eq(g.line[0], 0);
+    ck_assert_uint_eq(g.offset[0], 102);
 }
 END_TEST
 
@@ -168,6 +214,7 @@ int main(void)
     tcase_add_test(tc, test_long_line_cut_next_kept);
     tcase_add_test(tc, test_line_longer_than_buffer);
     tcase_add_test(tc, test_nul_and_invalid_utf8);
+    tcase_add_test(tc, test_line_numbers);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
