@@ -25,7 +25,7 @@ static const char *const backlog_values[] = {"summarize", "ignore", NULL};
 static const struct yfield alert_fields[A_COUNT] = {
     [A_ID] = {"id", Y_STR, 1, "the alert's name; the id of a shipped alert replaces it", NULL,
               NULL},
-    [A_ENABLED] = {"enabled", Y_BOOL, 0, "false turns a shipped alert off", "true", NULL},
+    [A_ENABLED] = {"enabled", Y_BOOL, 0, "set to false to turn a shipped alert off", "true", NULL},
     [A_CODES] = {"codes", Y_STRLIST, 0, "codes it counts, as numbers or symbols", NULL, NULL},
     [A_CATEGORIES] = {"categories", Y_STRLIST, 0, "code categories it counts", NULL, NULL},
     [A_RULES] = {"rules", Y_STRLIST, 0, "ids of the rules that found the event", NULL, NULL},
@@ -43,7 +43,7 @@ static const struct yfield alert_fields[A_COUNT] = {
                    NULL, NULL},
     [A_RESOLVED] = {"resolved", Y_BOOL, 0, "a notice when a group is quiet for a whole window",
                     "false", NULL},
-    [A_BACKLOG] = {"backlog", Y_STR, 0, "old events read late: one summary, or ignore them",
+    [A_BACKLOG] = {"backlog", Y_STR, 0, "what old events read late give: one summary alert, or none",
                    "summarize", backlog_values},
     [A_SAMPLES] = {"samples", Y_INT, 0, "sample lines in an alert", "3", NULL},
     [A_MAXGROUPS] = {"max_groups", Y_INT, 0,

@@ -44,20 +44,23 @@ static const struct yfield top_fields[C_COUNT] = {
                      "/var/lib/wsawatch (%ProgramData%\\wsawatch on Windows)", NULL},
     [C_RULES] = {"rules", Y_STRLIST, 0,
                  "rule files or directories added to the built-in rules (a rule with a built-in "
-                 "id replaces it)",
+                 "id replaces it); see rules/README.md for the format",
                  NULL, NULL},
     [C_COMMIT] = {"commit_interval", Y_STR, 0,
                   "how often offsets are committed to state_dir (also at shutdown); after a "
                   "crash, at most the lines of the last interval are read again",
                   "5s", NULL},
     [C_POLL] = {"poll_interval", Y_STR, 0,
-                "how often every followed file is checked without a file-system event, and the "
-                "globs expanded again",
+                "how often every followed file is checked without a file-system event (rotation, "
+                "growth on network shares, missed events), and the globs expanded again",
                 "1s", NULL},
     [C_LOG] = {"log", Y_MAP, 0, "the daemon's own messages", NULL, NULL},
     [C_INPUTS] = {"inputs", Y_SEQ, 0, "the files to follow", NULL, NULL},
     [C_OUTPUTS] = {"outputs", Y_SEQ, 0, "where events and alerts go", NULL, NULL},
-    [C_ALERTS] = {"alerts", Y_SEQ, 0, "alert rules, added to the shipped ones", NULL, NULL},
+    [C_ALERTS] = {"alerts", Y_SEQ, 0,
+                  "alert rules, added to the shipped ones (rules/alerts/defaults.yaml): the same "
+                  "id replaces a shipped rule, enabled: false turns it off",
+                  NULL, NULL},
 };
 
 enum { L_LEVEL, L_TARGET, L_PATH, L_COUNT };
@@ -65,7 +68,8 @@ static const struct yfield log_fields[L_COUNT] = {
     [L_LEVEL] = {"level", Y_STR, 0, "the least important messages written", "info",
                  level_values},
     [L_TARGET] = {"target", Y_STR, 0,
-                  "where they go: system is the journal or syslog (the Event Log on Windows)",
+                  "where they go; file needs path; system is the journal or syslog (the Event "
+                  "Log on Windows)",
                   "stderr", target_values},
     [L_PATH] = {"path", Y_STR, 0, "the log file, for target: file", NULL, NULL},
 };
@@ -91,7 +95,8 @@ static const struct yfield input_fields[I_COUNT] = {
     [I_ROTATE] = {"rotate_wait", Y_STR, 0,
                   "a renamed (rotated) file is still read until quiet this long", "5s", NULL},
     [I_WATCH] = {"watch", Y_STR, 0,
-                 "auto: file-system events and polling; poll: polling only (network shares)",
+                 "how changes are noticed; poll is polling only (for network shares), auto adds "
+                 "file-system events",
                  "auto", watch_values},
     [I_RULES] = {"rules", Y_STRLIST, 0, "only these rule ids for this input (default: all)", NULL,
                  NULL},

@@ -625,8 +625,8 @@ static const char *const facility_values[] = {"daemon", "user",   "local0", "loc
                                               "local6", "local7", NULL};
 static const struct yfield fields[] = {
     {"address", Y_STR, 0,
-     "local (the system's syslog daemon), unix:PATH, udp://HOST:PORT or tcp://HOST:PORT "
-     "(RFC 5424 to a collector)",
+     "where messages go: local (the system's syslog daemon), unix:PATH, udp://HOST:PORT or "
+     "tcp://HOST:PORT (RFC 5424 to a collector)",
      "local", NULL},
     {"facility", Y_STR, 0, "the syslog facility of the messages", "daemon", facility_values},
     {"app_name", Y_STR, 0, "APP-NAME of the messages", "wsawatch", NULL},
