@@ -28,57 +28,85 @@
 #define MAN_BEGIN ".\\\" docgen: begin configuration keys"
 #define MAN_END ".\\\" docgen: end configuration keys"
 
+/* The sections that are not an output type's, in the order of the docs. */
+static const struct {
+    const char *key, *title, *intro, *table; /* table: for config_fields, or NULL */
+} fixed[] = {
+    {"", "Top level", "The keys of the file itself.", "top"},
+    {"log", "`log`", "A mapping with these keys.", "log"},
+    {"inputs", "`inputs`", "A list; each input is a mapping with these keys.", "input"},
+    {"outputs", "`outputs`",
+     "A list; each output is a mapping with these keys and those of its type.", "output"},
+    {"alerts", "`alerts`",
+     "A list; each alert rule is a mapping with these keys. A rule counts the events it "
+     "selects (codes, categories, rules, tags: all of them that are given must match) per "
+     "group within a sliding window.",
+     NULL},
+};
+
+/* The common keys of an output, with the output types as the values of type. */
+static const struct yfield *output_fields(size_t *n)
+{
+    static const char *kinds[17];
+    static struct yfield fields[8];
+    const struct yfield *common = config_fields("output", n);
+    const struct output_kind *k;
+
+    for (size_t i = 0; i < 16 && (k = output_kind_at(i)) != NULL; i++)
+        kinds[i] = k->type;
+    *n = *n < 8 ? *n : 8;
+    for (size_t i = 0; i < *n; i++) {
+        fields[i] = common[i];
+        if (strcmp(fields[i].key, "type") == 0)
+            fields[i].values = kinds;
+    }
+    return fields;
+}
+
 /* The daemon configuration as sections: the top level, then the mappings
- * each of its lists holds. A kind's section lists its own keys only. */
+ * each of its lists holds, the output types' own keys after outputs. */
 static size_t sections(struct section *s, size_t max)
 {
     static char titles[16][64];
-    static const char *kind_names[17];
-    static struct yfield output[8];
     const struct output_kind *k;
-    const struct yfield *common;
-    size_t n = 0, ncommon;
+    size_t n = 0;
 
-    s[n++] = (struct section){"", "Top level", "The keys of the file itself.", NULL, 0, NULL};
-    s[n++] = (struct section){"log", "`log`", "A mapping with these keys.", NULL, 0, NULL};
-    s[n++] = (struct section){"inputs", "`inputs`", "A list; each input is a mapping with these "
-                              "keys.", NULL, 0, NULL};
-    s[n++] = (struct section){"outputs", "`outputs`", "A list; each output is a mapping with these "
-                              "keys and those of its type.", NULL, 0, NULL};
-    s[0].fields = config_fields("top", &s[0].n);
-    s[1].fields = config_fields("log", &s[1].n);
-    s[2].fields = config_fields("input", &s[2].n);
-    for (size_t i = 0; (k = output_kind_at(i)) != NULL && n + 1 < max && i < 16; i++) {
-        snprintf(titles[i], sizeof(titles[i]), "`type: %s`", k->type);
-        kind_names[i] = k->type;
-        s[n++] = (struct section){"outputs", titles[i], NULL, k->fields, k->nfields, k->type};
+    for (size_t f = 0; f < sizeof(fixed) / sizeof(fixed[0]) && n < max; f++) {
+        s[n] = (struct section){fixed[f].key, fixed[f].title, fixed[f].intro, NULL, 0, NULL};
+        if (fixed[f].table == NULL)
+            s[n].fields = alert_rules_fields(&s[n].n);
+        else if (strcmp(fixed[f].table, "output") == 0)
+            s[n].fields = output_fields(&s[n].n);
+        else
+            s[n].fields = config_fields(fixed[f].table, &s[n].n);
+        n++;
+        for (size_t i = 0; strcmp(fixed[f].key, "outputs") == 0 && i < 16 && n < max &&
+                           (k = output_kind_at(i)) != NULL;
+             i++) {
+            snprintf(titles[i], sizeof(titles[i]), "`type: %s`", k->type);
+            s[n++] = (struct section){"outputs", titles[i], NULL, k->fields, k->nfields, k->type};
+        }
     }
-    /* the common keys, with the kinds as the values of type */
-    common = config_fields("output", &ncommon);
-    for (size_t i = 0; i < ncommon && i < 8; i++) {
-        output[i] = common[i];
-        if (strcmp(output[i].key, "type") == 0)
-            output[i].values = kind_names;
-    }
-    s[3].fields = output, s[3].n = ncommon < 8 ? ncommon : 8;
-    s[n] = (struct section){"alerts", "`alerts`", "A list; each alert rule is a mapping with "
-                            "these keys. A rule counts the events it selects (codes, categories, "
-                            "rules, tags: all of them that are given must match) per group "
-                            "within a sliding window.", NULL, 0, NULL};
-    s[n].fields = alert_rules_fields(&s[n].n);
-    return n + 1;
+    return n;
 }
 
 const char *docgen_type_name(const struct yfield *f)
 {
     switch (f->type) {
-    case Y_STR: return "string";
-    case Y_INT: return "integer";
-    case Y_BOOL: return "true/false";
-    case Y_STRLIST: return "string or list";
-    case Y_SEQ: return "list";
-    case Y_MAP: return "mapping";
-    case Y_ANY: return "any";
+    case Y_STR:
+        return "string";
+    case Y_INT:
+        return "integer";
+    case Y_BOOL:
+        return "true/false";
+    case Y_STRLIST:
+        return "string or list";
+    case Y_SEQ:
+        return "list";
+    case Y_MAP:
+        return "mapping";
+    case Y_ANY:
+        return "any";
     }
     return "?";
 }
@@ -175,7 +203,8 @@ int main(int argc, char **argv)
     }
     n = sections(s, sizeof(s) / sizeof(s[0]));
     if (markdown(argv[2], s, n) + man_page(argv[1], argv[2], s, n) +
-            example(argv[1], argv[2], s, n) != 0)
+            example(argv[1], argv[2], s, n) !=
+        0)
         return 1;
     return 0;
 }

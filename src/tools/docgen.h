@@ -13,12 +13,12 @@
 
 /* One mapping of the configuration and its keys. */
 struct section {
-    const char *key;             /* the top-level key it sits under; "" for the top */
+    const char *key; /* the top-level key it sits under; "" for the top */
     const char *title;
-    const char *intro;           /* one paragraph, or NULL */
+    const char *intro; /* one paragraph, or NULL */
     const struct yfield *fields;
     size_t n;
-    const char *kind;            /* an output type (its own keys), or NULL */
+    const char *kind; /* an output type (its own keys), or NULL */
 };
 
 /* "string", "integer", ...: how a key's type is written in the docs. */

@@ -124,8 +124,9 @@ static int man_values(struct buf *o, const struct yfield *f)
         return rc ? rc : buf_printf(o, "\\fR.\n");
     }
     for (int i = 0; rc == 0 && f->values != NULL && f->values[i] != NULL; i++) {
-        const char *sep = i > 0 ? (f->values[i + 1] == NULL ? " or " : ", ")
-                          : f->type == Y_STRLIST ? "Any of " : "One of ";
+        const char *sep = i > 0                  ? (f->values[i + 1] == NULL ? " or " : ", ")
+                          : f->type == Y_STRLIST ? "Any of "
+                                                 : "One of ";
         rc = buf_printf(o, "%s\\fB", sep);
         rc = rc ? rc : roff(o, f->values[i]);
         rc = rc ? rc : buf_printf(o, "\\fR");

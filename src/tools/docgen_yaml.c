@@ -22,13 +22,13 @@
 
 /* One line of the example, split where it is a key line. */
 struct yline {
-    const char *s;         /* the line, without its newline */
+    const char *s; /* the line, without its newline */
     size_t len;
-    int indent;            /* leading spaces */
-    int item;              /* "- " before the key */
-    char key[64];          /* "" when the line is no key line */
-    size_t value_end;      /* end of "key: value" (trailing spaces not counted) */
-    long hash;             /* column of the trailing '#', or -1 */
+    int indent;       /* leading spaces */
+    int item;         /* "- " before the key */
+    char key[64];     /* "" when the line is no key line */
+    size_t value_end; /* end of "key: value" (trailing spaces not counted) */
+    long hash;        /* column of the trailing '#', or -1 */
 };
 
 static void split(struct yline *l)
@@ -143,11 +143,11 @@ static int paragraph(struct buf *o, const struct yfield *f)
 struct ystate {
     const struct section *s;
     size_t n;
-    char top[64];       /* the top-level key the lines are under */
-    char kind[64];      /* the output type of the current list item */
-    long cont;          /* column of the key line's comment, whose continuation lines
-                           (there or under COMMENT_COL) are dropped; -1: none */
-    const char *held;   /* first of the comment lines held back, or NULL */
+    char top[64];     /* the top-level key the lines are under */
+    char kind[64];    /* the output type of the current list item */
+    long cont;        /* column of the key line's comment, whose continuation lines
+                         (there or under COMMENT_COL) are dropped; -1: none */
+    const char *held; /* first of the comment lines held back, or NULL */
 };
 
 /* A line under a top-level key: a key line's comment is generated. */
