@@ -27,10 +27,18 @@ static const struct yfield code_fields[F_COUNT] = {
     [F_POSIX] = {"posix", Y_STR, 0, "the matching errno name", NULL, NULL},
     [F_DOTNET] = {"dotnet", Y_STR, 0, "the .NET SocketError name", NULL, NULL},
     [F_CATEGORY] = {"category", Y_STR, 0, "connection, timeout, refused, ...", NULL, NULL},
-    [F_MESSAGE_ALONE] = {"message_alone", Y_BOOL, 0, "whether the text alone is evidence", NULL, NULL},
+    [F_MESSAGE_ALONE] = {"message_alone", Y_BOOL, 0,
+                         "whether the message text alone, with no number, is evidence", "true",
+                         NULL},
     [F_HINT] = {"hint", Y_STR, 0, "what to check", NULL, NULL},
     [F_LOCALIZED] = {"localized", Y_MAP, 0, "message texts by language", NULL, NULL},
 };
+
+const struct yfield *table_fields(size_t *n)
+{
+    *n = F_COUNT;
+    return code_fields;
+}
 
 void table_init(struct table *t)
 {
@@ -72,7 +80,7 @@ static struct wcode *find_or_add(struct table *t, long code)
     t->v = v;
     memset(&t->v[t->n], 0, sizeof(t->v[0]));
     t->v[t->n].code = code;
-    t->v[t->n].message_alone = 1;
+    t->v[t->n].message_alone = strcmp(code_fields[F_MESSAGE_ALONE].def, "true") == 0;
     return &t->v[t->n++];
 }
 

@@ -20,6 +20,9 @@
 #include "alerts.h"
 #include "config.h"
 #include "outputs/output.h"
+#include "rulefiles.h"
+#include "rules.h"
+#include "table.h"
 #include "util/alloc.h"
 #include "util/fsutil.h"
 #include "tools/docgen.h"
@@ -28,21 +31,59 @@
 #define MAN_BEGIN ".\\\" docgen: begin configuration keys"
 #define MAN_END ".\\\" docgen: end configuration keys"
 
-/* The sections that are not an output type's, in the order of the docs. */
+/* The sections that are not an output type's, in the order of the docs.
+ * Those of rule files sit under no key of the configuration ("#rules"): the
+ * man page and the example leave them out. */
 static const struct {
-    const char *key, *title, *intro, *table; /* table: for config_fields, or NULL */
+    const char *key, *title, *intro, *table; /* table: see keys() */
+    int level;
 } fixed[] = {
-    {"", "Top level", "The keys of the file itself.", "top"},
-    {"log", "`log`", "A mapping with these keys.", "log"},
-    {"inputs", "`inputs`", "A list; each input is a mapping with these keys.", "input"},
+    {"", "Top level", "The keys of the file itself.", "top", 2},
+    {"log", "`log`", "A mapping with these keys.", "log", 2},
+    {"inputs", "`inputs`", "A list; each input is a mapping with these keys.", "input", 2},
     {"outputs", "`outputs`",
-     "A list; each output is a mapping with these keys and those of its type.", "output"},
+     "A list; each output is a mapping with these keys and those of its type.", "output", 2},
     {"alerts", "`alerts`",
      "A list; each alert rule is a mapping with these keys. A rule counts the events it "
      "selects (codes, categories, rules, tags: all of them that are given must match) per "
      "group within a sliding window.",
-     NULL},
+     "alert", 2},
+    {"#rules", "Rule files",
+     "The files under rules/ (embedded in the binary) and those a `rules:` path names hold "
+     "the code table, the extraction rules and alert rules, in YAML with these keys at the "
+     "top; rules/README.md explains them.",
+     "rulefile", 2},
+    {"#rules", "Rule files: `codes`",
+     "A list; each entry of the code table is a mapping with "
+     "these keys. An entry with the code of a known one amends it.",
+     "code", 3},
+    {"#rules", "Rule files: `rules`", "A list; each extraction rule is a mapping with these keys.",
+     "rule", 3},
+    {"#rules", "Rule files: `examples`", "A rule's examples, checked by `wsawatch check`.",
+     "examples", 3},
+    {"#rules", "Rule files: `examples: match`",
+     "A list; each example that must match is a "
+     "mapping with these keys.",
+     "match", 3},
 };
+
+static const struct yfield *output_fields(size_t *n);
+
+/* The key table fixed[].table names. */
+static const struct yfield *keys(const char *table, size_t *n)
+{
+    if (strcmp(table, "output") == 0)
+        return output_fields(n);
+    if (strcmp(table, "alert") == 0)
+        return alert_rules_fields(n);
+    if (strcmp(table, "rulefile") == 0)
+        return rulefiles_fields(n);
+    if (strcmp(table, "code") == 0)
+        return table_fields(n);
+    if (strcmp(table, "rule") == 0 || strcmp(table, "examples") == 0 || strcmp(table, "match") == 0)
+        return rules_fields(table, n);
+    return config_fields(table, n);
+}
 
 /* The common keys of an output, with the output types as the values of type. */
 static const struct yfield *output_fields(size_t *n)
@@ -72,19 +113,16 @@ static size_t sections(struct section *s, size_t max)
     size_t n = 0;
 
     for (size_t f = 0; f < sizeof(fixed) / sizeof(fixed[0]) && n < max; f++) {
-        s[n] = (struct section){fixed[f].key, fixed[f].title, fixed[f].intro, NULL, 0, NULL};
-        if (fixed[f].table == NULL)
-            s[n].fields = alert_rules_fields(&s[n].n);
-        else if (strcmp(fixed[f].table, "output") == 0)
-            s[n].fields = output_fields(&s[n].n);
-        else
-            s[n].fields = config_fields(fixed[f].table, &s[n].n);
+        s[n] = (struct section){fixed[f].key, fixed[f].title, fixed[f].intro, NULL, 0,
+                                NULL,         fixed[f].level};
+        s[n].fields = keys(fixed[f].table, &s[n].n);
         n++;
         for (size_t i = 0; strcmp(fixed[f].key, "outputs") == 0 && i < 16 && n < max &&
                            (k = output_kind_at(i)) != NULL;
              i++) {
             snprintf(titles[i], sizeof(titles[i]), "`type: %s`", k->type);
-            s[n++] = (struct section){"outputs", titles[i], NULL, k->fields, k->nfields, k->type};
+            s[n++] =
+                (struct section){"outputs", titles[i], NULL, k->fields, k->nfields, k->type, 3};
         }
     }
     return n;

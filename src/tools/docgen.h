@@ -19,6 +19,7 @@ struct section {
     const struct yfield *fields;
     size_t n;
     const char *kind; /* an output type (its own keys), or NULL */
+    int level;        /* of its heading in the reference: 2 or 3 */
 };
 
 /* "string", "integer", ...: how a key's type is written in the docs. */

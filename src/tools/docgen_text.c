@@ -91,7 +91,7 @@ int docgen_markdown(struct buf *o, const struct section *s, size_t n)
            "[config/wsawatch.yaml](../config/wsawatch.yaml).\n");
 
     for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = md_section(o, &s[i], s[i].kind != NULL ? 3 : 2);
+        rc = md_section(o, &s[i], s[i].level);
     return rc;
 }
 
@@ -167,7 +167,7 @@ static int man_kinds(struct buf *o, const struct section *s, size_t n)
     int rc = 0;
 
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        if (s[i].kind == NULL)
+        if (s[i].kind == NULL || strcmp(s[i].key, "outputs") != 0)
             continue;
         rc = buf_printf(o, ".TP\n.B \"type: %s\"\n", s[i].kind);
         rc = rc ? rc : buf_printf(o, "%s\n", s[i].n ? "Its own keys:" : "No keys of its own.");
