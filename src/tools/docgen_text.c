@@ -34,22 +34,21 @@ static const struct section *under(const struct section *s, size_t n, const char
 
 /* ---- Markdown */
 
+/* " text |": in a code span (code) only '|' is escaped, as GFM tables want. */
 static int md_cell(struct buf *o, const char *text, int code)
 {
     int quote = code && *text != '\0';
-    int rc = quote ? buf_putc(o, '`') : 0;
+    int rc = buf_printf(o, quote ? " `" : " ");
 
     for (; rc == 0 && *text; text++)
-        rc = strchr("|*", *text) ? buf_printf(o, "\\%c", *text) : buf_putc(o, *text);
-    if (rc == 0 && quote)
-        rc = buf_putc(o, '`');
-    return rc == 0 ? buf_printf(o, " | ") : rc;
+        rc = strchr(code ? "|" : "|*", *text) ? buf_printf(o, "\\%c", *text) : buf_putc(o, *text);
+    return rc == 0 ? buf_printf(o, quote ? "` |" : " |") : rc;
 }
 
 static int md_row(struct buf *o, const struct yfield *f)
 {
     char values[512], help[512];
-    int rc = buf_printf(o, "| ");
+    int rc = buf_printf(o, "|");
 
     rc = rc ? rc : md_cell(o, f->key, 1);
     rc = rc ? rc : md_cell(o, docgen_type_name(f), 0);
@@ -58,8 +57,8 @@ static int md_row(struct buf *o, const struct yfield *f)
     else
         rc = rc ? rc : md_cell(o, f->def ? f->def : "", 1);
     rc = rc ? rc : md_cell(o, yfield_values_text(f, values, sizeof(values)), 0);
-    rc = rc ? rc : buf_printf(o, "%s |\n", docgen_sentence(f, help, sizeof(help)));
-    return rc;
+    rc = rc ? rc : md_cell(o, docgen_sentence(f, help, sizeof(help)), 0);
+    return rc ? rc : buf_putc(o, '\n');
 }
 
 static int md_section(struct buf *o, const struct section *s, int level)
