@@ -9,30 +9,53 @@
 #include "config.h"
 #include "util/alloc.h"
 
-#define ALERT_MAX_GROUPS_DEFAULT 10000
 #define ALERT_THRESHOLD_MAX 100000
 
 enum { A_ID, A_ENABLED, A_CODES, A_CATEGORIES, A_RULES, A_TAGS, A_THRESHOLD, A_WINDOW, A_GROUP,
        A_COOLDOWN, A_SEVERITY, A_OUTPUTS, A_RESOLVED, A_BACKLOG, A_SAMPLES, A_MAXGROUPS, A_COUNT };
 
+/* Severities by index of severity_values. */
+static const enum msg_severity severities[] = {SEV_INFO, SEV_NOTICE, SEV_WARNING, SEV_ERROR,
+                                               SEV_CRITICAL};
+static const char *const severity_values[] = {"info", "notice", "warning", "error", "critical",
+                                              NULL};
+static const char *const backlog_values[] = {"summarize", "ignore", NULL};
+
+/* The key table of an alert rule: see struct yfield. */
 static const struct yfield alert_fields[A_COUNT] = {
-    [A_ID] = {"id", Y_STR, 1, "the alert's name"},
-    [A_ENABLED] = {"enabled", Y_BOOL, 0, "false turns a shipped alert off"},
-    [A_CODES] = {"codes", Y_STRLIST, 0, "codes, as numbers or symbols"},
-    [A_CATEGORIES] = {"categories", Y_STRLIST, 0, "code categories"},
-    [A_RULES] = {"rules", Y_STRLIST, 0, "ids of the rules that found the event"},
-    [A_TAGS] = {"tags", Y_STRLIST, 0, "input tags"},
-    [A_THRESHOLD] = {"threshold", Y_INT, 0, "events within the window that fire (5)"},
-    [A_WINDOW] = {"window", Y_STR, 0, "the sliding window (60s)"},
-    [A_GROUP] = {"group_by", Y_STRLIST, 0, "file, tag, code, host, rule or a capture"},
-    [A_COOLDOWN] = {"cooldown", Y_STR, 0, "quiet time after an alert (10m)"},
-    [A_SEVERITY] = {"severity", Y_STR, 0, "info, notice, warning, error or critical"},
-    [A_OUTPUTS] = {"outputs", Y_STRLIST, 0, "output names (default: all taking alerts)"},
-    [A_RESOLVED] = {"resolved", Y_BOOL, 0, "send a notice when a group falls quiet"},
-    [A_BACKLOG] = {"backlog", Y_STR, 0, "summarize or ignore old events"},
-    [A_SAMPLES] = {"samples", Y_INT, 0, "sample lines in an alert (3)"},
-    [A_MAXGROUPS] = {"max_groups", Y_INT, 0, "groups kept per alert (10000)"},
+    [A_ID] = {"id", Y_STR, 1, "the alert's name; the id of a shipped alert replaces it", NULL,
+              NULL},
+    [A_ENABLED] = {"enabled", Y_BOOL, 0, "set to false to turn a shipped alert off", "true", NULL},
+    [A_CODES] = {"codes", Y_STRLIST, 0, "codes it counts, as numbers or symbols", NULL, NULL},
+    [A_CATEGORIES] = {"categories", Y_STRLIST, 0, "code categories it counts", NULL, NULL},
+    [A_RULES] = {"rules", Y_STRLIST, 0, "ids of the rules that found the event", NULL, NULL},
+    [A_TAGS] = {"tags", Y_STRLIST, 0, "input tags", NULL, NULL},
+    [A_THRESHOLD] = {"threshold", Y_INT, 0, "events within the window that fire", "5", NULL},
+    [A_WINDOW] = {"window", Y_STR, 0, "the sliding window", "60s", NULL},
+    [A_GROUP] = {"group_by", Y_STRLIST, 0, "file, tag, code, host, rule, or a capture such as peer",
+                 "[file]", NULL},
+    [A_COOLDOWN] = {"cooldown", Y_STR, 0,
+                    "no second alert for a group before this; the next alert says how many were "
+                    "held back",
+                    "10m", NULL},
+    [A_SEVERITY] = {"severity", Y_STR, 0, "the alert's severity", "warning", severity_values},
+    [A_OUTPUTS] = {"outputs", Y_STRLIST, 0, "output names (default: every output taking alerts)",
+                   NULL, NULL},
+    [A_RESOLVED] = {"resolved", Y_BOOL, 0, "a notice when a group is quiet for a whole window",
+                    "false", NULL},
+    [A_BACKLOG] = {"backlog", Y_STR, 0, "what old events read late give: one summary alert, or none",
+                   "summarize", backlog_values},
+    [A_SAMPLES] = {"samples", Y_INT, 0, "sample lines in an alert", "3", NULL},
+    [A_MAXGROUPS] = {"max_groups", Y_INT, 0,
+                     "groups kept per alert; past it, events share one overflow group", "10000",
+                     NULL},
 };
+
+const struct yfield *alert_rules_fields(size_t *n)
+{
+    *n = A_COUNT;
+    return alert_fields;
+}
 
 void alert_set_init(struct alert_set *as)
 {
@@ -68,20 +91,12 @@ void alert_set_free(struct alert_set *as)
 
 static int get_severity(struct ydoc *y, yaml_node_t *n, enum msg_severity *out, struct diag *d)
 {
-    static const struct {
-        const char *name;
-        enum msg_severity sev;
-    } sevs[] = {{"info", SEV_INFO},   {"notice", SEV_NOTICE},     {"warning", SEV_WARNING},
-                {"error", SEV_ERROR}, {"critical", SEV_CRITICAL}};
+    int i = -1;
 
-    if (n == NULL)
-        return 0;
-    for (size_t i = 0; i < sizeof(sevs) / sizeof(sevs[0]); i++)
-        if (strcmp(ydoc_str(n), sevs[i].name) == 0)
-            return *out = sevs[i].sev, 0;
-    ydoc_error(y, n, d, "severity cannot be '%s' (info, notice, warning, error, critical)",
-               ydoc_str(n));
-    return 1;
+    if (ydoc_choice(y, n, &alert_fields[A_SEVERITY], &i, d) != 0)
+        return 1;
+    *out = severities[i];
+    return 0;
 }
 
 static int load_modes(struct alert_rule *r, struct ydoc *y, yaml_node_t **f, struct diag *d)
@@ -94,14 +109,7 @@ static int load_modes(struct alert_rule *r, struct ydoc *y, yaml_node_t **f, str
         errors++;
     if (f[A_RESOLVED] && ydoc_bool(f[A_RESOLVED], &r->resolved) != 0)
         errors++;
-    if (f[A_BACKLOG] != NULL) {
-        const char *b = ydoc_str(f[A_BACKLOG]);
-        r->backlog_ignore = strcmp(b, "ignore") == 0;
-        if (!r->backlog_ignore && strcmp(b, "summarize") != 0) {
-            ydoc_error(y, f[A_BACKLOG], d, "backlog cannot be '%s' (summarize, ignore)", b);
-            errors++;
-        }
-    }
+    errors += ydoc_choice(y, f[A_BACKLOG], &alert_fields[A_BACKLOG], &r->backlog_ignore, d);
     errors += config_get_count(y, f[A_THRESHOLD], "threshold", 1, ALERT_THRESHOLD_MAX, &threshold,
                                d);
     errors += config_get_count(y, f[A_SAMPLES], "samples", 1, ALERT_SAMPLES_MAX, &samples, d);
@@ -128,10 +136,8 @@ static int load_lists(struct alert_rule *r, struct ydoc *y, yaml_node_t **f, str
     errors += ydoc_strlist(y, f[A_OUTPUTS], &r->outputs, &r->noutputs, d);
     if (f[A_GROUP] != NULL)
         return errors + ydoc_strlist(y, f[A_GROUP], &r->group_by, &r->ngroup_by, d);
-    if ((r->group_by = try_calloc(2, sizeof(char *))) == NULL ||
-        (r->group_by[0] = try_strdup("file")) == NULL)
+    if (yfield_default_list(&alert_fields[A_GROUP], &r->group_by, &r->ngroup_by) != 0)
         return errors + diag_oom(d);
-    r->ngroup_by = 1;
     return errors;
 }
 
@@ -143,13 +149,13 @@ static int load_rule(struct alert_rule *r, struct ydoc *y, yaml_node_t *node, st
     memset(r, 0, sizeof(*r));
     r->line = (int)node->start_mark.line + 1;
     r->col = (int)node->start_mark.column + 1;
-    r->enabled = 1;
-    r->threshold = 5;
-    r->window_ms = 60000;
-    r->cooldown_ms = 600000;
-    r->severity = SEV_WARNING;
-    r->samples = 3;
-    r->max_groups = ALERT_MAX_GROUPS_DEFAULT;
+    r->enabled = config_default_bool(&alert_fields[A_ENABLED]);
+    r->resolved = config_default_bool(&alert_fields[A_RESOLVED]);
+    r->threshold = (uint64_t)config_default_count(&alert_fields[A_THRESHOLD]);
+    r->window_ms = (int64_t)config_default_duration(&alert_fields[A_WINDOW]);
+    r->cooldown_ms = (int64_t)config_default_duration(&alert_fields[A_COOLDOWN]);
+    r->samples = (size_t)config_default_count(&alert_fields[A_SAMPLES]);
+    r->max_groups = (size_t)config_default_count(&alert_fields[A_MAXGROUPS]);
     if ((r->id = try_strdup(ydoc_str(f[A_ID]))) == NULL || (r->file = try_strdup(y->name)) == NULL)
         return errors + diag_oom(d);
     errors += load_lists(r, y, f, d);

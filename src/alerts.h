@@ -63,6 +63,8 @@ void alert_set_free(struct alert_set *as);
 
 /* Adds the rules of an `alerts:` sequence; an id already present is replaced.
  * Stops at out of memory (d->oom). Returns the number of errors added to d. */
+/* The key table of an alert rule (for tools/docgen), its length in *n. */
+const struct yfield *alert_rules_fields(size_t *n);
 int alert_set_add_yaml(struct alert_set *as, struct ydoc *y, yaml_node_t *seq, struct diag *d);
 
 /* Moves every rule of src into dst (a rule with an id already in dst

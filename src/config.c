@@ -17,52 +17,101 @@
 #include "util/alloc.h"
 #include "util/fsutil.h"
 #include "util/buf.h"
+#include "util/log.h"
 #include "ydoc.h"
 
 #define MAX_LINE_MIN 1024u
 #define MAX_LINE_MAX (256u << 20)
 
+/* The key tables: the one description of every key (see struct yfield).
+ * tools/docgen writes docs/configuration.md, the man page's CONFIGURATION
+ * section and the comments of config/wsawatch.yaml from them. */
+static const char *const level_values[] = {"error", "warn", "info", "debug", NULL};
+static const char *const target_values[] = {"stderr", "file", "system", NULL};
+static const char *const start_values[] = {"end", "beginning", NULL};
+static const char *const encoding_values[] = {"auto", "utf-8", "utf-16le", "utf-16be", "ansi",
+                                              NULL};
+static const char *const watch_values[] = {"auto", "poll", NULL};
+static const char *const take_values[] = {"events", "alerts", NULL};
+
 enum { C_STATE_DIR, C_RULES, C_COMMIT, C_POLL, C_LOG, C_INPUTS, C_OUTPUTS, C_ALERTS, C_COUNT };
 static const struct yfield top_fields[C_COUNT] = {
-    [C_STATE_DIR] = {"state_dir", Y_STR, 0, "directory for offsets"},
-    [C_RULES] = {"rules", Y_STRLIST, 0, "rule files or directories added to the built-in ones"},
-    [C_COMMIT] = {"commit_interval", Y_STR, 0, "how often offsets are committed (5s)"},
-    [C_POLL] = {"poll_interval", Y_STR, 0, "how often files are checked without events (1s)"},
-    [C_LOG] = {"log", Y_MAP, 0, "the daemon's own messages"},
-    [C_INPUTS] = {"inputs", Y_SEQ, 0, "files to follow"},
-    [C_OUTPUTS] = {"outputs", Y_SEQ, 0, "where events go"},
-    [C_ALERTS] = {"alerts", Y_SEQ, 0, "alert rules, added to the shipped ones"},
+    /* state_dir's default differs by platform: platform_default_state_dir()
+     * resolves it, and this text only describes it. */
+    [C_STATE_DIR] = {"state_dir", Y_STR, 0,
+                     "directory of the offsets of followed files, kept across restarts; must be "
+                     "writable",
+                     "/var/lib/wsawatch (%ProgramData%\\wsawatch on Windows)", NULL},
+    [C_RULES] = {"rules", Y_STRLIST, 0,
+                 "rule files or directories added to the built-in rules (a rule with a built-in "
+                 "id replaces it); see rules/README.md for the format",
+                 NULL, NULL},
+    [C_COMMIT] = {"commit_interval", Y_STR, 0,
+                  "how often offsets are committed to state_dir (also at shutdown); after a "
+                  "crash, at most the lines of the last interval are read again",
+                  "5s", NULL},
+    [C_POLL] = {"poll_interval", Y_STR, 0,
+                "how often every followed file is checked without a file-system event (rotation, "
+                "growth on network shares, missed events), and the globs expanded again",
+                "1s", NULL},
+    [C_LOG] = {"log", Y_MAP, 0, "the daemon's own messages", NULL, NULL},
+    [C_INPUTS] = {"inputs", Y_SEQ, 0, "the files to follow", NULL, NULL},
+    [C_OUTPUTS] = {"outputs", Y_SEQ, 0, "where events and alerts go", NULL, NULL},
+    [C_ALERTS] = {"alerts", Y_SEQ, 0,
+                  "alert rules, added to the shipped ones (rules/alerts/defaults.yaml): the same "
+                  "id replaces a shipped rule, enabled: false turns it off",
+                  NULL, NULL},
 };
 
 enum { L_LEVEL, L_TARGET, L_PATH, L_COUNT };
 static const struct yfield log_fields[L_COUNT] = {
-    [L_LEVEL] = {"level", Y_STR, 0, "error, warn, info or debug"},
-    [L_TARGET] = {"target", Y_STR, 0, "stderr, file or system"},
-    [L_PATH] = {"path", Y_STR, 0, "the log file, for target: file"},
+    [L_LEVEL] = {"level", Y_STR, 0, "the least important messages written", "info",
+                 level_values},
+    [L_TARGET] = {"target", Y_STR, 0,
+                  "where they go; file needs path; system is the journal or syslog (the Event "
+                  "Log on Windows)",
+                  "stderr", target_values},
+    [L_PATH] = {"path", Y_STR, 0, "the log file, for target: file", NULL, NULL},
 };
 
 enum { I_PATH, I_EXCLUDE, I_START, I_ENCODING, I_TAGS, I_MAXLINE, I_IDLE, I_ROTATE, I_WATCH,
        I_RULES, I_TIMESTAMP, I_COUNT };
 static const struct yfield input_fields[I_COUNT] = {
-    [I_PATH] = {"path", Y_STRLIST, 1, "a glob or a list of globs"},
-    [I_EXCLUDE] = {"exclude", Y_STRLIST, 0, "globs of files to leave out"},
-    [I_START] = {"start_at", Y_STR, 0, "end or beginning, for files with no saved offset"},
-    [I_ENCODING] = {"encoding", Y_STR, 0, "auto, utf-8, utf-16le, utf-16be or ansi"},
-    [I_TAGS] = {"tags", Y_STRLIST, 0, "tags carried into events"},
-    [I_MAXLINE] = {"max_line_bytes", Y_STR, 0, "longest line matched whole (64KiB)"},
-    [I_IDLE] = {"idle_flush", Y_STR, 0, "when a last line without newline is taken (5s)"},
-    [I_ROTATE] = {"rotate_wait", Y_STR, 0, "how long a renamed file is still read (5s)"},
-    [I_WATCH] = {"watch", Y_STR, 0, "auto or poll"},
-    [I_RULES] = {"rules", Y_STRLIST, 0, "only these rule ids"},
+    [I_PATH] = {"path", Y_STRLIST, 1, "a glob or a list of globs; ** matches any depth", NULL,
+                NULL},
+    [I_EXCLUDE] = {"exclude", Y_STRLIST, 0, "globs on the file name or the whole path to leave out",
+                   NULL, NULL},
+    [I_START] = {"start_at", Y_STR, 0, "where to start in a file with no saved offset", "end",
+                 start_values},
+    [I_ENCODING] = {"encoding", Y_STR, 0, "how the files are encoded; auto goes by the BOM",
+                    "auto", encoding_values},
+    [I_TAGS] = {"tags", Y_STRLIST, 0, "tags carried into every event of this input", NULL, NULL},
+    [I_MAXLINE] = {"max_line_bytes", Y_STR, 0,
+                   "longest line matched whole (1KiB to 256MiB); longer lines are matched in "
+                   "their first part",
+                   "64KiB", NULL},
+    [I_IDLE] = {"idle_flush", Y_STR, 0, "a last line without newline is taken after this", "5s",
+                NULL},
+    [I_ROTATE] = {"rotate_wait", Y_STR, 0,
+                  "a renamed (rotated) file is still read until quiet this long", "5s", NULL},
+    [I_WATCH] = {"watch", Y_STR, 0,
+                 "how changes are noticed; poll is polling only (for network shares), auto adds "
+                 "file-system events",
+                 "auto", watch_values},
+    [I_RULES] = {"rules", Y_STRLIST, 0, "only these rule ids for this input (default: all)", NULL,
+                 NULL},
     [I_TIMESTAMP] = {"timestamp", Y_STR, 0,
-                     "auto (the lines' own times), arrival, or a pattern with named groups"},
+                     "what alert windows count by: auto (the lines' own times), arrival, or a "
+                     "pattern with named groups year, month, day, hour, minute, second",
+                     "auto", NULL},
 };
 
 enum { O_NAME, O_TYPE, O_TAKE, O_COUNT };
 static const struct yfield output_fields[O_COUNT] = {
-    [O_NAME] = {"name", Y_STR, 1, "the output's name"},
-    [O_TYPE] = {"type", Y_STR, 1, "the kind of output"},
-    [O_TAKE] = {"take", Y_STRLIST, 0, "events, alerts or both"},
+    [O_NAME] = {"name", Y_STR, 1, "the output's name; alerts refer to outputs by name", NULL,
+                NULL},
+    [O_TYPE] = {"type", Y_STR, 1, "the kind of output", NULL, NULL},
+    [O_TAKE] = {"take", Y_STRLIST, 0, "what it receives", "[events, alerts]", take_values},
 };
 #define OUTPUT_FIELDS_MAX 32
 
@@ -107,6 +156,53 @@ int config_parse_size(const char *s, uint64_t *bytes)
     return parse_units(s, units, sizeof(units) / sizeof(units[0]), bytes);
 }
 
+uint64_t config_default_duration(const struct yfield *f)
+{
+    uint64_t v;
+
+    if (f->def == NULL || config_parse_duration(f->def, &v) != 0)
+        fatal("the default of '%s' is not a duration", f->key);
+    return v;
+}
+
+uint64_t config_default_size(const struct yfield *f)
+{
+    uint64_t v;
+
+    if (f->def == NULL || config_parse_size(f->def, &v) != 0)
+        fatal("the default of '%s' is not a size", f->key);
+    return v;
+}
+
+long config_default_count(const struct yfield *f)
+{
+    char *end;
+    long v = f->def != NULL ? strtol(f->def, &end, 10) : 0;
+
+    if (f->def == NULL || end == f->def || *end != '\0')
+        fatal("the default of '%s' is not a number", f->key);
+    return v;
+}
+
+int config_default_bool(const struct yfield *f)
+{
+    if (f->def != NULL && strcmp(f->def, "true") == 0)
+        return 1;
+    if (f->def == NULL || strcmp(f->def, "false") != 0)
+        fatal("the default of '%s' is not true or false", f->key);
+    return 0;
+}
+
+/* The index of the default of an enum-like key in its values. */
+static int default_choice(const struct yfield *f)
+{
+    int i = f->def != NULL ? yfield_value_index(f, f->def) : -1;
+
+    if (i < 0)
+        fatal("the default of '%s' is not one of its values", f->key);
+    return i;
+}
+
 static void strv_free(char **v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -118,11 +214,11 @@ static void strv_free(char **v, size_t n)
 static int try_default(struct config *c)
 {
     memset(c, 0, sizeof(*c));
-    c->commit_ms = 5000;
-    c->poll_ms = 1000;
-    c->log_level = LOG_LEVEL_INFO;
-    c->state_dir = platform_default_state_dir();
-    c->log_target = try_strdup("stderr");
+    c->commit_ms = config_default_duration(&top_fields[C_COMMIT]);
+    c->poll_ms = config_default_duration(&top_fields[C_POLL]);
+    c->log_level = (enum log_level)default_choice(&log_fields[L_LEVEL]);
+    c->state_dir = platform_default_state_dir(); /* top_fields[C_STATE_DIR] describes it */
+    c->log_target = try_strdup(log_fields[L_TARGET].def);
     c->alerts = try_calloc(1, sizeof(*c->alerts));
     if (c->state_dir == NULL || c->log_target == NULL || c->alerts == NULL)
         return WW_ENOMEM;
@@ -192,31 +288,19 @@ int config_get_count(struct ydoc *y, yaml_node_t *n, const char *key, long min, 
     return 1;
 }
 
-static int get_choice(struct ydoc *y, yaml_node_t *n, const char *key, const char *const *choices,
-                      int *out, struct diag *d)
-{
-    if (n == NULL)
-        return 0;
-    for (int i = 0; choices[i] != NULL; i++) {
-        if (strcmp(ydoc_str(n), choices[i]) == 0) {
-            *out = i;
-            return 0;
-        }
-    }
-    ydoc_error(y, n, d, "'%s' cannot be '%s'", key, ydoc_str(n));
-    return 1;
-}
-
 /* auto, arrival, or a pattern (checked by compiling it here). */
 static int get_timestamp(struct ydoc *y, yaml_node_t *n, struct cfg_input *in, struct diag *d)
 {
+    const char *ts = n != NULL ? ydoc_str(n) : input_fields[I_TIMESTAMP].def;
     char err[300];
     int rc;
 
-    if (n == NULL || strcmp(ydoc_str(n), "auto") == 0)
+    if (strcmp(ts, "auto") == 0)
         return 0;
-    if (strcmp(ydoc_str(n), "arrival") == 0)
+    if (strcmp(ts, "arrival") == 0)
         return in->arrival_time = 1, 0;
+    if (n == NULL)
+        fatal("the default of 'timestamp' is neither auto nor arrival");
     rc = timestamp_pattern_check(ydoc_str(n), err, sizeof(err));
     if (rc == WW_EPATTERN) {
         ydoc_error(y, n, d, "%s", err);
@@ -257,16 +341,17 @@ static int input_key(struct cfg_input *in, struct diag *d)
 
 static int load_input(struct cfg_input *in, struct ydoc *y, yaml_node_t *node, struct diag *d)
 {
-    static const char *const start[] = {"end", "beginning", NULL};
-    static const char *const watch[] = {"auto", "poll", NULL};
     yaml_node_t *f[I_COUNT];
     int errors = ydoc_map(y, node, input_fields, I_COUNT, f, d);
     uint64_t size;
+    char values[128];
 
     memset(in, 0, sizeof(*in));
-    in->max_line = SCANNER_MAX_LINE_DEFAULT;
-    in->idle_flush_ms = 5000;
-    in->rotate_wait_ms = 5000;
+    in->max_line = (size_t)config_default_size(&input_fields[I_MAXLINE]);
+    in->idle_flush_ms = config_default_duration(&input_fields[I_IDLE]);
+    in->rotate_wait_ms = config_default_duration(&input_fields[I_ROTATE]);
+    if (decoder_parse(input_fields[I_ENCODING].def, &in->encoding) != 0)
+        fatal("the default of 'encoding' is not an encoding");
     errors += ydoc_strlist(y, f[I_PATH], &in->paths, &in->npaths, d);
     errors += ydoc_strlist(y, f[I_EXCLUDE], &in->exclude, &in->nexclude, d);
     errors += ydoc_strlist(y, f[I_TAGS], &in->tags, &in->ntags, d);
@@ -275,14 +360,14 @@ static int load_input(struct cfg_input *in, struct ydoc *y, yaml_node_t *node, s
         ydoc_error(y, f[I_PATH], d, "'path' needs at least one glob");
         errors++;
     }
-    errors += get_choice(y, f[I_START], "start_at", start, &in->start_beginning, d);
-    errors += get_choice(y, f[I_WATCH], "watch", watch, &in->poll_only, d);
+    errors += ydoc_choice(y, f[I_START], &input_fields[I_START], &in->start_beginning, d);
+    errors += ydoc_choice(y, f[I_WATCH], &input_fields[I_WATCH], &in->poll_only, d);
     errors += get_timestamp(y, f[I_TIMESTAMP], in, d);
     errors += config_get_duration(y, f[I_IDLE], "idle_flush", 0, &in->idle_flush_ms, d);
     errors += config_get_duration(y, f[I_ROTATE], "rotate_wait", 0, &in->rotate_wait_ms, d);
     if (f[I_ENCODING] != NULL && decoder_parse(ydoc_str(f[I_ENCODING]), &in->encoding) != 0) {
-        ydoc_error(y, f[I_ENCODING], d, "unknown encoding '%s' (auto, utf-8, utf-16le, "
-                   "utf-16be, ansi)", ydoc_str(f[I_ENCODING]));
+        ydoc_error(y, f[I_ENCODING], d, "unknown encoding '%s' (%s)", ydoc_str(f[I_ENCODING]),
+                   yfield_values_text(&input_fields[I_ENCODING], values, sizeof(values)));
         errors++;
     }
     if (f[I_MAXLINE] != NULL) {
@@ -298,25 +383,55 @@ static int load_input(struct cfg_input *in, struct ydoc *y, yaml_node_t *node, s
     return errors + input_key(in, d);
 }
 
+/* The TAKE_* bit of a value of take (take_values: events, alerts), or 0. */
+static unsigned take_bit(const char *s)
+{
+    int i = yfield_value_index(&output_fields[O_TAKE], s);
+
+    return i == 0 ? TAKE_EVENTS : i == 1 ? TAKE_ALERTS : 0;
+}
+
+/* The TAKE_* bits of the default of take, written "[events, alerts]". */
+static unsigned take_default(void)
+{
+    const char *p = output_fields[O_TAKE].def;
+    unsigned bits = 0;
+    char word[32];
+    size_t n;
+
+    while (*p != '\0') {
+        n = strcspn(p += strspn(p, "[], "), "[], ");
+        if (n > 0 && n < sizeof(word)) {
+            memcpy(word, p, n), word[n] = '\0';
+            if (take_bit(word) == 0)
+                fatal("the default of 'take' is not a list of its values");
+            bits |= take_bit(word);
+        }
+        p += n;
+    }
+    return bits;
+}
+
 static int parse_take(struct cfg_output *o, struct ydoc *y, yaml_node_t *n, struct diag *d)
 {
     char **take;
     size_t ntake;
     int errors = 0;
+    char values[64];
 
-    o->take = TAKE_EVENTS | TAKE_ALERTS;
+    o->take = take_default();
     if (n == NULL)
         return 0;
     o->take = 0;
     if (ydoc_strlist(y, n, &take, &ntake, d) != 0)
         return 1;
     for (size_t i = 0; i < ntake; i++) {
-        if (strcmp(take[i], "events") == 0)
-            o->take |= TAKE_EVENTS;
-        else if (strcmp(take[i], "alerts") == 0)
-            o->take |= TAKE_ALERTS;
+        if (take_bit(take[i]) != 0)
+            o->take |= take_bit(take[i]);
         else
-            ydoc_error(y, n, d, "'take' cannot be '%s' (events, alerts)", take[i]), errors++;
+            ydoc_error(y, n, d, "'take' cannot be '%s' (%s)", take[i],
+                       yfield_values_text(&output_fields[O_TAKE], values, sizeof(values))),
+                errors++;
     }
     strv_free(take, ntake);
     return errors;
@@ -373,15 +488,14 @@ static int replace_str(char **dst, const char *s, struct diag *d)
 
 static int load_log(struct config *c, struct ydoc *y, yaml_node_t *node, struct diag *d)
 {
-    static const char *const levels[] = {"error", "warn", "info", "debug", NULL};
-    static const char *const targets[] = {"stderr", "file", "system", NULL};
     yaml_node_t *f[L_COUNT];
     int errors = ydoc_map(y, node, log_fields, L_COUNT, f, d), level = (int)c->log_level, target;
 
-    errors += get_choice(y, f[L_LEVEL], "level", levels, &level, d);
+    if (f[L_LEVEL] != NULL)
+        errors += ydoc_choice(y, f[L_LEVEL], &log_fields[L_LEVEL], &level, d);
     c->log_level = (enum log_level)level;
-    if (f[L_TARGET] != NULL && get_choice(y, f[L_TARGET], "target", targets, &target, d) == 0) {
-        errors += replace_str(&c->log_target, targets[target], d);
+    if (f[L_TARGET] != NULL && ydoc_choice(y, f[L_TARGET], &log_fields[L_TARGET], &target, d) == 0) {
+        errors += replace_str(&c->log_target, target_values[target], d);
     } else if (f[L_TARGET] != NULL) {
         errors++;
     }
@@ -485,4 +599,21 @@ int config_load(struct config *c, const char *path, struct diag *d)
     ydoc_free(&y);
     xfree(data);
     return errors;
+}
+
+const struct yfield *config_fields(const char *which, size_t *n)
+{
+    static const struct {
+        const char *name;
+        const struct yfield *fields;
+        size_t n;
+    } tables[] = {{"top", top_fields, C_COUNT},
+                  {"log", log_fields, L_COUNT},
+                  {"input", input_fields, I_COUNT},
+                  {"output", output_fields, O_COUNT}};
+
+    for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+        if (strcmp(tables[i].name, which) == 0)
+            return *n = tables[i].n, tables[i].fields;
+    return *n = 0, NULL;
 }

@@ -76,6 +76,19 @@ int config_load(struct config *c, const char *path, struct diag *d);
 
 void config_free(struct config *c);
 
+/* The default of a key from its table row (f->def): a duration in ms, a
+ * size in bytes, a number, a boolean. A default that does not parse is a
+ * broken invariant (fatal). */
+uint64_t config_default_duration(const struct yfield *f);
+uint64_t config_default_size(const struct yfield *f);
+long config_default_count(const struct yfield *f);
+int config_default_bool(const struct yfield *f);
+
+/* The key tables of the daemon configuration, for tools/docgen: "top",
+ * "log", "input" or "output" (the keys every output has). Returns the table
+ * and its length in *n, or NULL. */
+const struct yfield *config_fields(const char *which, size_t *n);
+
 /* The value of a key as a duration of at least min_ms (into *ms) or a whole
  * number from min to max (into *out), for every loader that has such keys.
  * A NULL node (the key is absent) leaves the default. Returns 0, or 1 after

@@ -15,10 +15,16 @@
 
 enum { K_CODES, K_RULES, K_ALERTS, K_COUNT };
 static const struct yfield top_fields[K_COUNT] = {
-    [K_CODES] = {"codes", Y_SEQ, 0, "Winsock code table entries"},
-    [K_RULES] = {"rules", Y_SEQ, 0, "extraction rules"},
-    [K_ALERTS] = {"alerts", Y_SEQ, 0, "alert rules"},
+    [K_CODES] = {"codes", Y_SEQ, 0, "Winsock code table entries", NULL, NULL},
+    [K_RULES] = {"rules", Y_SEQ, 0, "extraction rules", NULL, NULL},
+    [K_ALERTS] = {"alerts", Y_SEQ, 0, "alert rules, as in the configuration", NULL, NULL},
 };
+
+const struct yfield *rulefiles_fields(size_t *n)
+{
+    *n = K_COUNT;
+    return top_fields;
+}
 
 int rulefiles_load_buffer(struct table *t, struct ruleset *rs, struct alert_set *as,
                           const char *name, const char *data, size_t len, struct diag *d)

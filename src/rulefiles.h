@@ -24,6 +24,9 @@ extern const struct embedded_file embedded_rules[];
 
 /* Loads one YAML document into the table, the ruleset and (unless as is
  * NULL) the alert rules. Returns the number of errors added to d. */
+/* The key table of a rule file's top level (for tools/docgen), its length
+ * in *n. */
+const struct yfield *rulefiles_fields(size_t *n);
 int rulefiles_load_buffer(struct table *t, struct ruleset *rs, struct alert_set *as,
                           const char *name, const char *data, size_t len, struct diag *d);
 

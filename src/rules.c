@@ -15,26 +15,37 @@
 enum { R_ID, R_DESCRIPTION, R_LITERALS, R_PATTERN, R_MESSAGES, R_CODE, R_EXAMPLES, R_COUNT };
 
 static const struct yfield rule_fields[R_COUNT] = {
-    [R_ID] = {"id", Y_STR, 1, "the rule's unique name"},
-    [R_DESCRIPTION] = {"description", Y_STR, 0, "what the rule recognises"},
-    [R_LITERALS] = {"literals", Y_STRLIST, 0, "strings one of which a line must hold"},
-    [R_PATTERN] = {"pattern", Y_STR, 0, "the PCRE2 pattern"},
-    [R_MESSAGES] = {"messages", Y_BOOL, 0, "match the table's message texts"},
-    [R_CODE] = {"code", Y_STR, 0, "the code a match stands for"},
-    [R_EXAMPLES] = {"examples", Y_MAP, 0, "lines that must and must not match"},
+    [R_ID] = {"id", Y_STR, 1, "the rule's unique name", NULL, NULL},
+    [R_DESCRIPTION] = {"description", Y_STR, 0, "what the rule recognises", NULL, NULL},
+    [R_LITERALS] = {"literals", Y_STRLIST, 0, "strings one of which a line must hold", NULL, NULL},
+    [R_PATTERN] = {"pattern", Y_STR, 0, "the PCRE2 pattern", NULL, NULL},
+    [R_MESSAGES] = {"messages", Y_BOOL, 0, "match the table's message texts", "false", NULL},
+    [R_CODE] = {"code", Y_STR, 0, "the code a match stands for", NULL, NULL},
+    [R_EXAMPLES] = {"examples", Y_MAP, 0, "lines that must and must not match", NULL, NULL},
 };
 
 enum { E_MATCH, E_NOMATCH, E_COUNT };
 static const struct yfield example_fields[E_COUNT] = {
-    [E_MATCH] = {"match", Y_SEQ, 0, "lines the rule must match, with their codes"},
-    [E_NOMATCH] = {"nomatch", Y_SEQ, 0, "lines the rule must not match"},
+    [E_MATCH] = {"match", Y_SEQ, 0, "lines the rule must match, with their codes", NULL, NULL},
+    [E_NOMATCH] = {"nomatch", Y_SEQ, 0, "lines the rule must not match", NULL, NULL},
 };
 
 enum { X_LINE, X_CODES, X_COUNT };
 static const struct yfield match_fields[X_COUNT] = {
-    [X_LINE] = {"line", Y_STR, 1, "the sample line"},
-    [X_CODES] = {"codes", Y_SEQ, 1, "the codes it must give"},
+    [X_LINE] = {"line", Y_STR, 1, "the sample line", NULL, NULL},
+    [X_CODES] = {"codes", Y_SEQ, 1, "the codes it must give", NULL, NULL},
 };
+
+const struct yfield *rules_fields(const char *which, size_t *n)
+{
+    if (strcmp(which, "rule") == 0)
+        return *n = R_COUNT, rule_fields;
+    if (strcmp(which, "examples") == 0)
+        return *n = E_COUNT, example_fields;
+    if (strcmp(which, "match") == 0)
+        return *n = X_COUNT, match_fields;
+    return *n = 0, NULL;
+}
 
 void ruleset_init(struct ruleset *rs)
 {
@@ -189,6 +200,7 @@ static int load_rule(struct rule *r, struct ydoc *y, yaml_node_t *item, struct d
         copy_str(&r->description, f[R_DESCRIPTION], NULL) ||
         copy_str(&r->pattern, f[R_PATTERN], NULL) || copy_str(&r->code_text, f[R_CODE], NULL))
         return errors + diag_oom(d); /* the rest needs r->id */
+    r->messages = strcmp(rule_fields[R_MESSAGES].def, "true") == 0;
     if (f[R_MESSAGES] && ydoc_bool(f[R_MESSAGES], &r->messages) != 0)
         errors++;
     if (ydoc_strlist(y, f[R_LITERALS], &r->literals, &r->nliterals, d) != 0)

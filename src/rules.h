@@ -55,6 +55,10 @@ struct ruleset {
     size_t n, cap;
 };
 
+/* The key tables of rule files (for tools/docgen): "rule", "examples" (a
+ * rule's examples) or "match" (one of examples.match). Returns the table and
+ * its length in *n, or NULL. */
+const struct yfield *rules_fields(const char *which, size_t *n);
 void ruleset_init(struct ruleset *rs);
 void ruleset_free(struct ruleset *rs);
 

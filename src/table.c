@@ -19,18 +19,26 @@ enum {
 };
 
 static const struct yfield code_fields[F_COUNT] = {
-    [F_CODE] = {"code", Y_INT, 1, "the decimal code"},
-    [F_SYMBOL] = {"symbol", Y_STR, 0, "the symbol in winerror.h"},
-    [F_ALIASES] = {"aliases", Y_STRLIST, 0, "other spellings of the symbol"},
-    [F_TITLE] = {"title", Y_STR, 0, "the short title"},
-    [F_MESSAGE] = {"message", Y_STR, 0, "the English system message text"},
-    [F_POSIX] = {"posix", Y_STR, 0, "the matching errno name"},
-    [F_DOTNET] = {"dotnet", Y_STR, 0, "the .NET SocketError name"},
-    [F_CATEGORY] = {"category", Y_STR, 0, "connection, timeout, refused, ..."},
-    [F_MESSAGE_ALONE] = {"message_alone", Y_BOOL, 0, "whether the text alone is evidence"},
-    [F_HINT] = {"hint", Y_STR, 0, "what to check"},
-    [F_LOCALIZED] = {"localized", Y_MAP, 0, "message texts by language"},
+    [F_CODE] = {"code", Y_INT, 1, "the decimal code", NULL, NULL},
+    [F_SYMBOL] = {"symbol", Y_STR, 0, "the symbol in winerror.h", NULL, NULL},
+    [F_ALIASES] = {"aliases", Y_STRLIST, 0, "other spellings of the symbol", NULL, NULL},
+    [F_TITLE] = {"title", Y_STR, 0, "the short title", NULL, NULL},
+    [F_MESSAGE] = {"message", Y_STR, 0, "the English system message text", NULL, NULL},
+    [F_POSIX] = {"posix", Y_STR, 0, "the matching errno name", NULL, NULL},
+    [F_DOTNET] = {"dotnet", Y_STR, 0, "the .NET SocketError name", NULL, NULL},
+    [F_CATEGORY] = {"category", Y_STR, 0, "connection, timeout, refused, ...", NULL, NULL},
+    [F_MESSAGE_ALONE] = {"message_alone", Y_BOOL, 0,
+                         "whether the message text alone, with no number, is evidence", "true",
+                         NULL},
+    [F_HINT] = {"hint", Y_STR, 0, "what to check", NULL, NULL},
+    [F_LOCALIZED] = {"localized", Y_MAP, 0, "message texts by language", NULL, NULL},
 };
+
+const struct yfield *table_fields(size_t *n)
+{
+    *n = F_COUNT;
+    return code_fields;
+}
 
 void table_init(struct table *t)
 {
@@ -72,7 +80,7 @@ static struct wcode *find_or_add(struct table *t, long code)
     t->v = v;
     memset(&t->v[t->n], 0, sizeof(t->v[0]));
     t->v[t->n].code = code;
-    t->v[t->n].message_alone = 1;
+    t->v[t->n].message_alone = strcmp(code_fields[F_MESSAGE_ALONE].def, "true") == 0;
     return &t->v[t->n++];
 }
 

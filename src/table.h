@@ -44,6 +44,8 @@ struct table {
     size_t nmsgs;
 };
 
+/* The key table of a code entry (for tools/docgen), its length in *n. */
+const struct yfield *table_fields(size_t *n);
 void table_init(struct table *t);
 void table_free(struct table *t);
 

@@ -305,3 +305,63 @@ fail:
     strv_free(v, n);
     return diag_oom(d);
 }
+
+int yfield_value_index(const struct yfield *field, const char *s)
+{
+    for (int i = 0; field->values != NULL && field->values[i] != NULL; i++)
+        if (strcmp(field->values[i], s) == 0)
+            return i;
+    return -1;
+}
+
+const char *yfield_values_text(const struct yfield *field, char *buf, size_t size)
+{
+    size_t len = 0;
+
+    buf[0] = '\0';
+    for (int i = 0; field->values != NULL && field->values[i] != NULL && len < size; i++) {
+        const char *sep = i == 0 ? "" : field->values[i + 1] == NULL ? " or " : ", ";
+        int n = snprintf(buf + len, size - len, "%s%s", sep, field->values[i]);
+        len += n < 0 ? size : (size_t)n;
+    }
+    return buf;
+}
+
+int ydoc_choice(struct ydoc *y, yaml_node_t *node, const struct yfield *field, int *out,
+                struct diag *d)
+{
+    char values[256];
+    int i;
+
+    if (node == NULL && field->def == NULL)
+        return 0;
+    i = yfield_value_index(field, node != NULL ? ydoc_str(node) : field->def);
+    if (i >= 0)
+        return *out = i, 0;
+    if (node == NULL)
+        fatal("default '%s' of '%s' is not one of its values", field->def, field->key);
+    ydoc_error(y, node, d, "'%s' cannot be '%s' (%s)", field->key, ydoc_str(node),
+               yfield_values_text(field, values, sizeof(values)));
+    return 1;
+}
+
+int yfield_default_list(const struct yfield *field, char ***out, size_t *nout)
+{
+    const char *p = field->def != NULL ? field->def : "";
+    size_t n = 0, len;
+    char **v = try_calloc(strlen(p) / 2 + 2, sizeof(char *));
+
+    *out = NULL, *nout = 0;
+    if (v == NULL)
+        return WW_ENOMEM;
+    for (p += strspn(p, "[], "); *p != '\0'; p += len, p += strspn(p, "[], ")) {
+        len = strcspn(p, "[], ");
+        if ((v[n] = try_strndup(p, len)) == NULL) {
+            strv_free(v, n);
+            return WW_ENOMEM;
+        }
+        n++;
+    }
+    *out = v, *nout = n;
+    return 0;
+}

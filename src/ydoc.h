@@ -25,11 +25,18 @@ enum ytype {
     Y_ANY,
 };
 
+/* One key of a mapping: the one description of it that the loader, the
+ * validator and the generated documentation (tools/docgen) all read. */
 struct yfield {
     const char *key;
     enum ytype type;
     int required;
-    const char *help; /* one line, for docs and errors */
+    const char *help;            /* one line, for docs and errors */
+    const char *def;             /* the default as an operator would write it ("5s",
+                                    "64KiB", "end"); the loader parses this text when the
+                                    key is absent. NULL: none, or described by help */
+    const char *const *values;   /* NULL-terminated valid values of an enum-like key, or
+                                    NULL: anything its type allows */
 };
 
 struct ydoc {
@@ -59,6 +66,21 @@ void ydoc_warning(struct ydoc *y, const yaml_node_t *at, struct diag *d, const c
  * node of fields[i] or NULL. Returns the number of errors added. */
 int ydoc_map(struct ydoc *y, yaml_node_t *map, const struct yfield *fields, size_t n,
              yaml_node_t **out, struct diag *d);
+
+/* The index in field->values of node's text, into *out; with node NULL, the
+ * index of field->def. Returns 0, or 1 (the number of errors added) with an
+ * error "'KEY' cannot be 'X' (a, b or c)" at node, *out unchanged. */
+int ydoc_choice(struct ydoc *y, yaml_node_t *node, const struct yfield *field, int *out,
+                struct diag *d) WW_MUST_CHECK;
+/* The index of s in field->values, or -1. */
+int yfield_value_index(const struct yfield *field, const char *s);
+/* "a, b or c": field->values for messages, into buf. Returns buf. */
+const char *yfield_values_text(const struct yfield *field, char *buf, size_t size);
+
+/* The items of a list default written "[a, b]" (field->def; none for NULL):
+ * *out is an owned, NULL-terminated array of *n owned copies. Returns 0 or
+ * WW_ENOMEM with *out NULL and *n 0. */
+int yfield_default_list(const struct yfield *field, char ***out, size_t *n) WW_MUST_CHECK;
 
 /* Scalar text of a node ("" for non-scalars); not owned. */
 const char *ydoc_str(const yaml_node_t *node);

@@ -111,7 +111,7 @@ static const struct output_ops ops = {open_eventlog, write_eventlog, flush_event
                                       close_eventlog};
 
 static const struct yfield fields[] = {
-    {"source", Y_STR, 0, "event source name (default wsawatch), registered by service install"},
+    {"source", Y_STR, 0, "event source name, registered by service install", "wsawatch", NULL},
 };
 
 static void free_eventlog_cfg(void *p)
@@ -127,7 +127,7 @@ static int parse_eventlog(struct cfg_output *c, struct ydoc *y, yaml_node_t *nod
                           struct diag *d)
 {
     struct eventlog_cfg *ec = try_calloc(1, sizeof(*ec));
-    const char *src = v[0] != NULL ? ydoc_str(v[0]) : "wsawatch";
+    const char *src = v[0] != NULL ? ydoc_str(v[0]) : fields[0].def;
 
     if (ec == NULL)
         return diag_oom(d);

@@ -447,10 +447,13 @@ static int flush_exec(struct output *o, int durable, struct ww_err *err)
 /* ---- configuration */
 
 static const struct yfield fields[] = {
-    {"command", Y_SEQ, 1, "program (absolute path) and its arguments; no shell"},
-    {"timeout", Y_STR, 0, "a program still running after this is killed (10s)"},
-    {"max_running", Y_INT, 0, "programs running at once (4)"},
-    {"queue", Y_INT, 0, "messages waiting at most; the oldest are dropped (100)"},
+    {"command", Y_SEQ, 1,
+     "program (absolute path) and its arguments, run without a shell, the message on its "
+     "standard input",
+     NULL, NULL},
+    {"timeout", Y_STR, 0, "a program still running after this is killed", "10s", NULL},
+    {"max_running", Y_INT, 0, "programs running at once", "4", NULL},
+    {"queue", Y_INT, 0, "messages waiting at most; the oldest are dropped", "100", NULL},
 };
 enum { F_COMMAND, F_TIMEOUT, F_MAX_RUNNING, F_QUEUE };
 
@@ -529,9 +532,9 @@ static int parse_exec(struct cfg_output *o, struct ydoc *y, yaml_node_t *node, y
     (void)node;
     if (c == NULL)
         return diag_oom(d);
-    c->timeout_ms = 10000;
-    c->max_running = 4;
-    c->queue = 100;
+    c->timeout_ms = config_default_duration(&fields[F_TIMEOUT]);
+    c->max_running = config_default_count(&fields[F_MAX_RUNNING]);
+    c->queue = config_default_count(&fields[F_QUEUE]);
     o->kind_cfg = c;
     if (v[F_COMMAND] != NULL)
         errors += parse_command(c, y, v[F_COMMAND], d);

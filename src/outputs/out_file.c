@@ -34,9 +34,9 @@
 
 #define FILE_WRITE_AT (256u << 10) /* write out when this much is waiting */
 #define FILE_SLACK (64u << 20)     /* past buffer: what one read turn may still bring */
-#define FILE_BUFFER_DEFAULT (16u << 20)
 #define FILE_BUFFER_MIN 1024u
 #define FILE_BUFFER_MAX (1024u << 20)
+static uint64_t default_buffer(void);
 #define WRITE_ERRORS "wsawatch_output_write_errors_total"
 #define DROPPED "wsawatch_output_dropped_total"
 
@@ -140,7 +140,7 @@ static int open_file(struct output *o, struct ww_err *err)
         return ww_err_set(err, WW_EIO, "output '%s': %s: %s", o->cfg->name, o->cfg->path, why);
     f = xcalloc(1, sizeof(*f));
     f->fd = -1;
-    f->limit = c != NULL ? (size_t)c->buffer : FILE_BUFFER_DEFAULT;
+    f->limit = (size_t)(c != NULL ? c->buffer : default_buffer());
     if ((rc = do_open(o, f)) != 0) {
         xfree(f);
         return ww_err_set(err, WW_EIO, "output '%s': %s: %s", o->cfg->name, o->cfg->path,
@@ -309,10 +309,18 @@ static void close_file(struct output *o)
 }
 
 static const struct yfield fields[] = {
-    {"path", Y_STR, 1, "the file events are appended to"},
+    {"path", Y_STR, 1, "the file events are appended to; reopened when it is rotated away",
+     NULL, NULL},
     {"buffer", Y_STR, 0,
-     "events held in memory while the file cannot be written; reading pauses past it (16MiB)"},
+     "events held in memory while the file cannot be written (disk full); reading pauses past "
+     "it (1KiB to 1GiB)",
+     "16MiB", NULL},
 };
+
+static uint64_t default_buffer(void)
+{
+    return config_default_size(&fields[1]);
+}
 
 static int parse_file(struct cfg_output *c, struct ydoc *y, yaml_node_t *node, yaml_node_t **v,
                       struct diag *d)
@@ -325,7 +333,7 @@ static int parse_file(struct cfg_output *c, struct ydoc *y, yaml_node_t *node, y
     if (fc == NULL)
         return diag_oom(d);
     c->kind_cfg = fc;
-    fc->buffer = FILE_BUFFER_DEFAULT;
+    fc->buffer = default_buffer();
     if (v[0] != NULL && (c->path = try_strdup(ydoc_str(v[0]))) == NULL)
         return diag_oom(d);
     /* `check` may run as another user, or before the directory is made

@@ -255,8 +255,8 @@ static void close_metrics(struct output *o)
 /* ---- configuration */
 
 static const struct yfield fields[] = {
-    {"path", Y_STR, 1, "the Prometheus textfile (*.prom) rewritten every interval"},
-    {"interval", Y_STR, 0, "how often the file is rewritten (15s)"},
+    {"path", Y_STR, 1, "the Prometheus textfile (*.prom) rewritten every interval", NULL, NULL},
+    {"interval", Y_STR, 0, "how often the file is rewritten", "15s", NULL},
 };
 
 static int parse_metrics(struct cfg_output *co, struct ydoc *y, yaml_node_t *node, yaml_node_t **v,
@@ -269,7 +269,7 @@ static int parse_metrics(struct cfg_output *co, struct ydoc *y, yaml_node_t *nod
     if (c == NULL)
         return diag_oom(d);
     co->kind_cfg = c;
-    c->interval_ms = 15000;
+    c->interval_ms = config_default_duration(&fields[1]);
     if (v[0] != NULL && (co->path = try_strdup(ydoc_str(v[0]))) == NULL)
         return diag_oom(d);
     /* `check` may run as another user, or before the directory is made

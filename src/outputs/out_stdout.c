@@ -24,7 +24,6 @@
 #include "util/log.h"
 #include "util/utf.h"
 
-#define STDOUT_QUEUE_DEFAULT 10000
 #define STDOUT_QUEUE_MAX 1000000
 #define STDOUT_QUEUE_BYTES (64u << 20) /* whatever the count, at most this much waits */
 #define STDOUT_MSG_MAX (64u << 20)
@@ -47,6 +46,7 @@ struct stdout_out {
 
 static struct fdwriter *writer; /* shared by the stdout outputs */
 static int writer_refs;
+static long default_queue(void);
 static int wait_forever;        /* at close: run --once, a batch */
 
 void out_stdout_wait_at_close(int forever)
@@ -57,7 +57,7 @@ void out_stdout_wait_at_close(int forever)
 static int open_stdout(struct output *o, struct ww_err *err)
 {
     const struct stdout_cfg *c = o->cfg->kind_cfg;
-    size_t queue = c != NULL && c->queue > 0 ? (size_t)c->queue : STDOUT_QUEUE_DEFAULT;
+    size_t queue = c != NULL && c->queue > 0 ? (size_t)c->queue : (size_t)default_queue();
     struct stdout_out *s;
 
     if (writer == NULL && (writer = fdwriter_start(1, queue, STDOUT_QUEUE_BYTES)) == NULL)
@@ -181,11 +181,18 @@ static void close_stdout(struct output *o)
 
 static const struct output_ops ops = {open_stdout, write_stdout, flush_stdout, NULL, close_stdout};
 
+static const char *const format_values[] = {"json", "text", NULL};
 static const struct yfield fields[] = {
-    {"format", Y_STR, 0, "json (default) or text"},
+    {"format", Y_STR, 0, "JSON lines, or text for a terminal", "json", format_values},
     {"queue", Y_INT, 0, "messages waiting at most while standard output is not read; the "
-                        "oldest are dropped (10000)"},
+                        "oldest are dropped",
+     "10000", NULL},
 };
+
+static long default_queue(void)
+{
+    return config_default_count(&fields[1]);
+}
 
 static int parse_stdout(struct cfg_output *c, struct ydoc *y, yaml_node_t *node, yaml_node_t **v,
                         struct diag *d)
@@ -196,15 +203,10 @@ static int parse_stdout(struct cfg_output *c, struct ydoc *y, yaml_node_t *node,
     if (sc == NULL)
         return diag_oom(d);
     c->kind_cfg = sc;
-    sc->queue = STDOUT_QUEUE_DEFAULT;
+    sc->queue = default_queue();
     if (config_get_count(y, v[1], "queue", 1, STDOUT_QUEUE_MAX, &sc->queue, d) != 0)
         return 1;
-    if (v[0] == NULL || strcmp(ydoc_str(v[0]), "json") == 0)
-        return 0;
-    if (strcmp(ydoc_str(v[0]), "text") == 0)
-        return sc->text = 1, 0;
-    ydoc_error(y, v[0], d, "format cannot be '%s' (json, text)", ydoc_str(v[0]));
-    return 1;
+    return ydoc_choice(y, v[0], &fields[0], &sc->text, d); /* json 0, text 1 */
 }
 
 const struct output_kind out_stdout_kind = {"stdout", fields, sizeof(fields) / sizeof(fields[0]),

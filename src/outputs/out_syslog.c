@@ -110,6 +110,7 @@ struct send_req {
 
 static void pump(struct syslog_out *s);
 static void start_link(struct syslog_out *s);
+static const char *default_app_name(void);
 
 /* ---- the queue */
 
@@ -544,7 +545,7 @@ static void set_names(struct syslog_out *s, const struct syslog_cfg *c)
 {
     size_t n = sizeof(s->host);
 
-    snprintf(s->app, sizeof(s->app), "%s", c->app_name ? c->app_name : "wsawatch");
+    snprintf(s->app, sizeof(s->app), "%s", c->app_name ? c->app_name : default_app_name());
     if (c->hostname != NULL)
         snprintf(s->host, sizeof(s->host), "%s", c->hostname);
     else if (uv_os_gethostname(s->host, &n) != 0)
@@ -618,14 +619,25 @@ static void close_syslog(struct output *o)
 
 /* ---- configuration */
 
+/* Facilities by index: daemon 3, user 1, localN 16 + N (RFC 5424). */
+static const char *const facility_values[] = {"daemon", "user",   "local0", "local1",
+                                              "local2", "local3", "local4", "local5",
+                                              "local6", "local7", NULL};
 static const struct yfield fields[] = {
-    {"address", Y_STR, 0, "local (the system's syslog daemon; the default), unix:PATH, "
-                          "udp://HOST:PORT or tcp://HOST:PORT (RFC 5424)"},
-    {"facility", Y_STR, 0, "daemon (the default), user, local0 ... local7"},
-    {"app_name", Y_STR, 0, "APP-NAME of the messages (wsawatch)"},
-    {"hostname", Y_STR, 0, "HOSTNAME of the messages (the host's name)"},
-    {"queue", Y_INT, 0, "messages kept while the collector cannot take them (1000)"},
+    {"address", Y_STR, 0,
+     "where messages go: local (the system's syslog daemon), unix:PATH, udp://HOST:PORT or "
+     "tcp://HOST:PORT (RFC 5424 to a collector)",
+     "local", NULL},
+    {"facility", Y_STR, 0, "the syslog facility of the messages", "daemon", facility_values},
+    {"app_name", Y_STR, 0, "APP-NAME of the messages", "wsawatch", NULL},
+    {"hostname", Y_STR, 0, "HOSTNAME of the messages (default: the host's name)", NULL, NULL},
+    {"queue", Y_INT, 0, "messages kept while the collector cannot take them", "1000", NULL},
 };
+
+static const char *default_app_name(void)
+{
+    return fields[2].def;
+}
 
 /* Splits "HOST:PORT" or "[V6]:PORT" (port 514 when absent) into c->host,
  * c->port and the canonical c->address. Returns 0, 1 when s is malformed, or
@@ -664,7 +676,7 @@ static int parse_remote(struct syslog_cfg *c, const char *scheme, const char *s)
 
 static int parse_address(struct syslog_cfg *c, struct ydoc *y, yaml_node_t *n, struct diag *d)
 {
-    const char *a = n ? ydoc_str(n) : "local";
+    const char *a = n ? ydoc_str(n) : fields[0].def;
     const char *local = platform_syslog_local_path();
 
     if (strcmp(a, "local") == 0 || strncmp(a, "unix:", 5) == 0) {
@@ -693,18 +705,16 @@ static int parse_address(struct syslog_cfg *c, struct ydoc *y, yaml_node_t *n, s
 
 static int parse_facility(struct syslog_cfg *c, struct ydoc *y, yaml_node_t *n, struct diag *d)
 {
-    const char *f = n ? ydoc_str(n) : "daemon";
+    const char *f = n ? ydoc_str(n) : fields[1].def;
+    int i = yfield_value_index(&fields[1], f);
+    char values[128];
 
-    if (strcmp(f, "daemon") == 0)
-        c->facility = 3;
-    else if (strcmp(f, "user") == 0)
-        c->facility = 1;
-    else if (strncmp(f, "local", 5) == 0 && f[5] >= '0' && f[5] <= '7' && f[6] == '\0')
-        c->facility = 16 + (f[5] - '0');
-    else {
-        ydoc_error(y, n, d, "facility '%s' is not daemon, user or local0 ... local7", f);
+    if (i < 0) {
+        ydoc_error(y, n, d, "facility '%s' is not %s", f,
+                   yfield_values_text(&fields[1], values, sizeof(values)));
         return 1;
     }
+    c->facility = i == 0 ? 3 : i == 1 ? 1 : 16 + (i - 2);
     return 0;
 }
 
@@ -754,7 +764,7 @@ static int parse_syslog(struct cfg_output *co, struct ydoc *y, yaml_node_t *node
     (void)node;
     if (c == NULL)
         return diag_oom(d);
-    c->queue = 1000;
+    c->queue = (size_t)config_default_count(&fields[4]);
     co->kind_cfg = c;
     errors = parse_address(c, y, v[0], d);
     errors += parse_facility(c, y, v[1], d);

@@ -668,16 +668,17 @@ static int flush_webhook(struct output *o, int durable, struct ww_err *err)
 /* ---- configuration */
 
 static const struct yfield fields[] = {
-    {"url", Y_STR, 1, "http:// or https:// URL messages are POSTed to"},
-    {"headers", Y_MAP, 0, "extra request headers, name: value"},
-    {"bearer_token_file", Y_STR, 0, "file holding a bearer token, read at start"},
-    {"bearer_token_env", Y_STR, 0, "environment variable holding a bearer token"},
-    {"tls_verify", Y_BOOL, 0, "check the server's certificate (true)"},
-    {"ca_file", Y_STR, 0, "CA certificates (PEM) to check the server with"},
-    {"timeout", Y_STR, 0, "time allowed for one request (10s)"},
-    {"retries", Y_INT, 0, "times a failed message is retried (5)"},
-    {"backoff", Y_STR, 0, "first wait before a retry, doubled each time (1s)"},
-    {"queue", Y_INT, 0, "messages waiting at most; the oldest are dropped (1000)"},
+    {"url", Y_STR, 1, "http:// or https:// URL messages are POSTed to", NULL, NULL},
+    {"headers", Y_MAP, 0, "extra request headers, name: value", NULL, NULL},
+    {"bearer_token_file", Y_STR, 0, "file holding a bearer token, read at start", NULL, NULL},
+    {"bearer_token_env", Y_STR, 0, "environment variable holding a bearer token", NULL, NULL},
+    {"tls_verify", Y_BOOL, 0, "check the server's certificate", "true", NULL},
+    {"ca_file", Y_STR, 0, "CA certificates (PEM) to check the server with", NULL, NULL},
+    {"timeout", Y_STR, 0, "time allowed for one request", "10s", NULL},
+    {"retries", Y_INT, 0, "times a failed message is retried", "5", NULL},
+    {"backoff", Y_STR, 0, "first wait before a retry, doubled each time, at most 5 minutes",
+     "1s", NULL},
+    {"queue", Y_INT, 0, "messages waiting at most; the oldest are dropped", "1000", NULL},
 };
 enum {
     F_URL,
@@ -772,16 +773,16 @@ static int parse_webhook(struct cfg_output *o, struct ydoc *y, yaml_node_t *node
                          struct diag *d)
 {
     struct webhook_cfg *c = try_calloc(1, sizeof(*c));
-    long queue = 1000;
+    long queue = config_default_count(&fields[F_QUEUE]);
     int errors = 0;
 
     (void)node;
     if (c == NULL)
         return diag_oom(d);
-    c->tls_verify = 1;
-    c->timeout_ms = 10000;
-    c->backoff_ms = 1000;
-    c->retries = 5;
+    c->tls_verify = config_default_bool(&fields[F_TLS]);
+    c->timeout_ms = config_default_duration(&fields[F_TIMEOUT]);
+    c->backoff_ms = config_default_duration(&fields[F_BACKOFF]);
+    c->retries = config_default_count(&fields[F_RETRIES]);
     o->kind_cfg = c;
     if (v[F_URL] != NULL)
         errors += parse_url(c, y, v[F_URL], d);

@@ -26,6 +26,11 @@ const struct output_kind *output_kind_find(const char *type)
     return NULL;
 }
 
+const struct output_kind *output_kind_at(size_t i)
+{
+    return i < sizeof(kinds) / sizeof(kinds[0]) ? kinds[i] : NULL;
+}
+
 const char *output_kind_names(void)
 {
     static char names[256];

@@ -87,6 +87,8 @@ struct output {
 
 /* The kind of a type name, or NULL. */
 const struct output_kind *output_kind_find(const char *type);
+/* The i-th kind, or NULL past the last (for tools/docgen). */
+const struct output_kind *output_kind_at(size_t i);
 /* "stdout, file, ..." for messages. */
 const char *output_kind_names(void);
 

@@ -9,6 +9,7 @@
 
 #include "alerts.h"
 #include "config.h"
+#include "outputs/output.h"
 #include "util/buf.h"
 #include "testutil.h"
 #include "util/alloc.h"
@@ -120,7 +121,7 @@ START_TEST(test_every_error_at_once)
     ck_assert(tu_diag_has(&d, "cfg.yaml:2:1: unknown key 'comit_interval'"));
     ck_assert(tu_diag_has(&d, "cfg.yaml:3:16: bad duration '5 parsecs'"));
     ck_assert(tu_diag_has(&d, "cfg.yaml:6:21: bad size '12 bananas'"));
-    ck_assert(tu_diag_has(&d, "cfg.yaml:7:15: 'start_at' cannot be 'middle'"));
+    ck_assert(tu_diag_has(&d, "cfg.yaml:7:15: 'start_at' cannot be 'middle' (end or beginning)"));
     ck_assert(tu_diag_has(&d, "cfg.yaml:8:11: 'tags' must be a list of strings"));
     ck_assert(tu_diag_has(&d, "cfg.yaml:10:21: unknown output type 'carrier-pigeon'"));
     ck_assert(tu_diag_has(&d, "cfg.yaml:11:5: missing key 'path'"));
@@ -196,7 +197,7 @@ START_TEST(test_new_keys_bad_values)
     ck_assert(tu_diag_has(&d, "cfg.yaml:3:16: timestamp pattern error at offset 13: missing "
                               "closing parenthesis"));
     ck_assert(tu_diag_has(&d, "cfg.yaml:5:16: timestamp pattern has no group named 'month'"));
-    ck_assert(tu_diag_has(&d, "cfg.yaml:7:37: format cannot be 'html' (json, text)"));
+    ck_assert(tu_diag_has(&d, "cfg.yaml:7:37: 'format' cannot be 'html' (json or text)"));
     ck_assert(tu_diag_has(&d, "cfg.yaml:8:36: 'queue' must be a number from 1"));
     config_free(&c);
     diag_free(&d);
@@ -285,6 +286,81 @@ static unsigned long fail_each_allocation(const char *path)
     return n;
 }
 
+/* Every default is written once, as text in the key tables: the loader's
+ * values for absent keys are those texts parsed, and an enum-like key's
+ * default is one of its values. */
+START_TEST(test_defaults_from_tables)
+{
+    const char *which[] = {"top", "log", "input", "output"};
+    const struct yfield *f;
+    const struct output_kind *k;
+    size_t n;
+    struct config c;
+    struct diag d;
+    const char *y = "inputs: [{path: /x/*.log}]\n"
+                    "outputs: [{name: o, type: stdout}]\n"
+                    "alerts: [{id: a, codes: [10054]}]\n";
+
+    for (size_t t = 0; t < 4; t++)
+        for (f = config_fields(which[t], &n); n > 0; f++, n--)
+            ck_assert(f->values == NULL || f->def == NULL || f->def[0] == '[' ||
+                      yfield_value_index(f, f->def) >= 0);
+    for (size_t i = 0; (k = output_kind_at(i)) != NULL; i++)
+        for (size_t j = 0; j < k->nfields; j++)
+            ck_assert(k->fields[j].values == NULL || k->fields[j].def == NULL ||
+                      yfield_value_index(&k->fields[j], k->fields[j].def) >= 0);
+    diag_init(&d);
+    ck_assert_int_eq(load(y, &c, &d), 0);
+    ck_assert_uint_eq(c.commit_ms, 5000);
+    ck_assert_uint_eq(c.poll_ms, 1000);
+    ck_assert_int_eq(c.log_level, LOG_LEVEL_INFO);
+    ck_assert_str_eq(c.log_target, "stderr");
+    ck_assert_uint_eq(c.inputs[0].max_line, 65536);
+    ck_assert_uint_eq(c.inputs[0].idle_flush_ms, 5000);
+    ck_assert_uint_eq(c.inputs[0].rotate_wait_ms, 5000);
+    ck_assert_int_eq(c.inputs[0].start_beginning, 0);
+    ck_assert_int_eq(c.inputs[0].encoding, ENC_AUTO);
+    ck_assert_uint_eq(c.outputs[0].take, TAKE_EVENTS | TAKE_ALERTS);
+    ck_assert_uint_eq(c.alerts->n, 1);
+    ck_assert_uint_eq(c.alerts->v[0].threshold, 5);
+    ck_assert_int_eq(c.alerts->v[0].window_ms, 60000);
+    ck_assert_int_eq(c.alerts->v[0].cooldown_ms, 600000);
+    ck_assert_int_eq(c.alerts->v[0].severity, SEV_WARNING);
+    ck_assert_uint_eq(c.alerts->v[0].ngroup_by, 1);
+    ck_assert_str_eq(c.alerts->v[0].group_by[0], "file");
+    ck_assert_int_eq(c.alerts->v[0].enabled, 1);
+    config_free(&c);
+    diag_free(&d);
+}
+END_TEST
+
+/* A bad value of an enum-like key is reported with the table's values. */
+START_TEST(test_enum_errors_list_values)
+{
+    struct config c;
+    struct diag d;
+    const char *y = "log: {level: loud}\n"
+                    "inputs: [{path: /x, watch: inotify, encoding: ebcdic}]\n"
+                    "outputs: [{name: o, type: stdout, take: [logs]}]\n"
+                    "alerts: [{id: a, severity: dire, backlog: replay}]\n";
+
+    diag_init(&d);
+    ck_assert_int_eq(load(y, &c, &d), 6);
+    diag_print(&d, stderr);
+    ck_assert(tu_diag_has(&d, "cfg.yaml:1:14: 'level' cannot be 'loud' (error, warn, info or "
+                              "debug)"));
+    ck_assert(tu_diag_has(&d, "'watch' cannot be 'inotify' (auto or poll)"));
+    ck_assert(tu_diag_has(&d, "unknown encoding 'ebcdic' (auto, utf-8, utf-16le, utf-16be or "
+                              "ansi)"));
+    ck_assert(tu_diag_has(&d, "'take' cannot be 'logs' (events or alerts)"));
+    ck_assert(tu_diag_has(&d, "'severity' cannot be 'dire' (info, notice, warning, error or "
+                              "critical)"));
+    ck_assert(tu_diag_has(&d, "'backlog' cannot be 'replay' (summarize or ignore)"));
+    config_free(&c);
+    diag_free(&d);
+}
+END_TEST
+
 START_TEST(test_out_of_memory_shipped)
 {
     ck_assert_uint_ge(fail_each_allocation(FIXTURES "/../../config/wsawatch.yaml"), 30);
@@ -323,6 +399,8 @@ int main(void)
     tcase_add_test(tc, test_every_error_at_once);
     tcase_add_test(tc, test_unreadable_and_broken);
     tcase_add_test(tc, test_new_keys_bad_values);
+    tcase_add_test(tc, test_defaults_from_tables);
+    tcase_add_test(tc, test_enum_errors_list_values);
     tcase_add_test(tc, test_out_of_memory_shipped);
     tcase_add_test(tc, test_out_of_memory_every_key);
     suite_add_tcase(s, tc);
