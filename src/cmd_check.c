@@ -41,6 +41,7 @@ int cmd_check(int argc, char **argv)
     }
     errors += validate_load(&cfg, !cr.no_builtin, cr.paths, cr.npaths, 0, &cr.table, &cr.rules,
                             &alerts, &d);
+    diag_sort(&d);
     diag_print(&d, stderr);
     for (size_t i = 0; i < cr.rules.n; i++)
         nexamples += cr.rules.v[i].nexamples;

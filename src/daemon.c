@@ -38,8 +38,8 @@ static void print_diag(const struct diag *dg, enum log_level level)
     for (size_t i = 0; i < dg->n; i++) {
         if (dg->v[i].level == DIAG_ERROR && level == LOG_LEVEL_ERROR)
             log_error("%s", dg->v[i].text);
-        else /* warnings too: `check` shows them, so does the daemon's log */
-            log_warnx("%s", dg->v[i].text);
+        else if (dg->v[i].level == DIAG_ERROR || dg->nerrors == 0)
+            log_warnx("%s", dg->v[i].text); /* the warnings `check` shows, once it loads */
     }
     if (dg->oom)
         level == LOG_LEVEL_ERROR ? log_error("%s", ww_strerror(WW_ENOMEM))
@@ -445,6 +445,7 @@ static int load_config(const char *path, struct config *c, struct engine **eng, 
         engine_free(*eng);
         *eng = NULL;
     }
+    diag_sort(&dg);
     print_diag(&dg, LOG_LEVEL_ERROR);
     diag_free(&dg);
     if (*eng == NULL) {
