@@ -3,6 +3,7 @@
  */
 #include "validate.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <uv.h>
@@ -55,7 +56,8 @@ int validate_paths(const struct config *c, unsigned flags, struct diag *d)
             errors += check_path(c, at_or_nowhere(c->inputs[i].paths_at, j), "input path",
                                  c->inputs[i].paths[j], flags, d);
     for (size_t i = 0; i < c->noutputs; i++) {
-        snprintf(what, sizeof(what), "output '%s': path", c->outputs[i].name);
+        snprintf(what, sizeof(what), "output '%s': path",
+                 c->outputs[i].name != NULL ? c->outputs[i].name : "");
         errors += check_path(c, c->outputs[i].path_at, what, c->outputs[i].path, flags, d);
     }
     return errors;
@@ -249,7 +251,7 @@ int validate_load(struct config *c, int builtin_patterns, char *const *extra, si
     if (c->alerts != NULL)
         alert_set_take(as, c->alerts);
     for (size_t i = 0; i < c->noutputs; i++)
-        names[i] = c->outputs[i].name;
+        names[i] = c->outputs[i].name != NULL ? c->outputs[i].name : ""; /* NULL: out of memory */
     errors += alert_set_resolve(as, t, names, c->noutputs, d);
     xfree(names);
     errors += check_input_rules(c, rs, d);

@@ -6,8 +6,8 @@
  * more than one file or the file system: rule ids, tags, codes, categories,
  * captures and output names that nothing defines, empty or relative paths,
  * rule paths that are missing, globs that match nothing today (a warning),
- * and every rule's examples. Every finding names file:line:column. It loads
- * the configuration file itself not (config_load does) and opens nothing.
+ * and every rule's examples. Every finding names file:line:column. It does
+ * not read the configuration file (config_load does) nor open any output.
  */
 #ifndef WW_VALIDATE_H
 #define WW_VALIDATE_H
