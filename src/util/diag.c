@@ -130,9 +130,13 @@ static size_t first_of_file(const struct diag *d, size_t i)
 
 void diag_sort(struct diag *d)
 {
-    struct sort_key *keys = try_calloc(d->n + 1, sizeof(*keys));
-    struct diag_entry *sorted = try_calloc(d->n + 1, sizeof(*sorted));
+    struct sort_key *keys;
+    struct diag_entry *sorted;
 
+    if (d->n < 2)
+        return;
+    keys = try_calloc(d->n + 1, sizeof(*keys));
+    sorted = try_calloc(d->n + 1, sizeof(*sorted));
     if (keys != NULL && sorted != NULL) { /* without memory: left in its order */
         for (size_t i = 0; i < d->n; i++) {
             keys[i].file = first_of_file(d, i);
