@@ -39,7 +39,8 @@ static int check_path(const struct config *c, struct ypos at, const char *what, 
     else
         diag_add(d, DIAG_ERROR, c->file, at.line, at.col,
                  "%s '%s' is relative: give an absolute path (a service's current directory "
-                 "is not yours)", what, path);
+                 "is not yours)",
+                 what, path);
     return 1;
 }
 
@@ -159,8 +160,8 @@ static int known_group(const struct ruleset *rs, const char *key)
     return 0;
 }
 
-static int alert_error(const struct alert_rule *r, const struct ypos *at, size_t i,
-                       struct diag *d, const char *what, const char *name, const char *why)
+static int alert_error(const struct alert_rule *r, const struct ypos *at, size_t i, struct diag *d,
+                       const char *what, const char *name, const char *why)
 {
     struct ypos p = alert_rule_at(r, at, i);
 
@@ -184,7 +185,8 @@ static int check_alert(const struct alert_rule *r, const struct config *c, const
             errors += alert_error(r, r->categories_at, i, d, "category", r->categories[i], why);
     for (size_t i = 0; i < r->nrules; i++)
         if (ruleset_find(rs, r->rules[i]) == NULL)
-            errors += alert_error(r, r->rules_at, i, d, "rule", r->rules[i], "is defined by no rule file");
+            errors += alert_error(r, r->rules_at, i, d, "rule", r->rules[i],
+                                  "is defined by no rule file");
     for (size_t i = 0; i < r->ntags; i++)
         if (!has_tag(c, r->tags[i]))
             errors += alert_error(r, r->tags_at, i, d, "tag", r->tags[i], "is given to no input");
@@ -223,7 +225,8 @@ static void check_globs(const struct config *c, unsigned flags, struct diag *d)
             if (glob_expand(p, count_cb, &gc, &err) == 0 && gc.n == 0)
                 diag_add(d, DIAG_WARNING, c->file, at.line, at.col,
                          "input path '%s' matches no file today (files that appear later "
-                         "are read)", p);
+                         "are read)",
+                         p);
         }
     }
 }
