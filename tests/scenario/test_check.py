@@ -192,6 +192,28 @@ class MissingRulesDirectory(unittest.TestCase):
                 dm.stop()
 
 
+class Reload(unittest.TestCase):
+    def test_reload_refuses_what_check_refuses(self):
+        with TempDir() as d:
+            log = wwtest.setup_logs(d)
+            cfg = wwtest.daemon_config(d, [{"path": os.path.join(d, "logs", "*.log")}])
+            with wwtest.Daemon(cfg).start() as dm:
+                with open(cfg) as f:
+                    text = f.read()
+                write(cfg, text.replace(os.path.join(d, "logs", "*.log"), "logs/*.log"))
+                code, _, err = run("check", "--config", cfg)
+                self.assertEqual(code, 2, err)
+                where = re.search(r"error: (\S+:\d+:\d+: input path 'logs/\*\.log' is relative)",
+                                  err)
+                self.assertIsNotNone(where, err)
+                dm.send(signal.SIGHUP)
+                dm.wait_stderr(re.escape(where.group(1)), what="check's error at reload")
+                dm.wait_stderr("reload failed: keeping the old configuration")
+                wwtest.append(log, wwtest.RESET_LINE + "\n")
+                dm.wait_message("forcibly closed")  # the old configuration still runs
+                dm.stop()
+
+
 if __name__ == "__main__":
     os.chdir(ROOT)
     wwtest.main()
