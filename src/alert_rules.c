@@ -78,6 +78,8 @@ static void rule_free(struct alert_rule *r)
     strv_free(r->tags, r->ntags);
     strv_free(r->group_by, r->ngroup_by);
     strv_free(r->outputs, r->noutputs);
+    xfree(r->codes_at), xfree(r->categories_at), xfree(r->rules_at), xfree(r->tags_at);
+    xfree(r->outputs_at), xfree(r->group_by_at);
     memset(r, 0, sizeof(*r));
 }
 
@@ -124,6 +126,27 @@ static int load_modes(struct alert_rule *r, struct ydoc *y, yaml_node_t **f, str
     return errors + get_severity(y, f[A_SEVERITY], &r->severity, d);
 }
 
+/* Where the items of the lists are written, for the checks made once the
+ * rules, the table and the outputs are known. Returns the number of errors
+ * added to d (out of memory only). */
+static int load_positions(struct alert_rule *r, struct ydoc *y, yaml_node_t **f, struct diag *d)
+{
+    int errors = ydoc_strlist_at(y, f[A_CODES], &r->codes_at, d);
+
+    errors += ydoc_strlist_at(y, f[A_CATEGORIES], &r->categories_at, d);
+    errors += ydoc_strlist_at(y, f[A_RULES], &r->rules_at, d);
+    errors += ydoc_strlist_at(y, f[A_TAGS], &r->tags_at, d);
+    errors += ydoc_strlist_at(y, f[A_OUTPUTS], &r->outputs_at, d);
+    return errors + ydoc_strlist_at(y, f[A_GROUP], &r->group_by_at, d);
+}
+
+struct ypos alert_rule_at(const struct alert_rule *r, const struct ypos *at, size_t i)
+{
+    struct ypos p = {r->line, r->col};
+
+    return at != NULL && at[i].line > 0 ? at[i] : p;
+}
+
 /* The selections, group_by (file unless given) and outputs. Returns the
  * number of errors added to d (out of memory only). */
 static int load_lists(struct alert_rule *r, struct ydoc *y, yaml_node_t **f, struct diag *d)
@@ -134,6 +157,7 @@ static int load_lists(struct alert_rule *r, struct ydoc *y, yaml_node_t **f, str
     errors += ydoc_strlist(y, f[A_RULES], &r->rules, &r->nrules, d);
     errors += ydoc_strlist(y, f[A_TAGS], &r->tags, &r->ntags, d);
     errors += ydoc_strlist(y, f[A_OUTPUTS], &r->outputs, &r->noutputs, d);
+    errors += load_positions(r, y, f, d);
     if (f[A_GROUP] != NULL)
         return errors + ydoc_strlist(y, f[A_GROUP], &r->group_by, &r->ngroup_by, d);
     if (yfield_default_list(&alert_fields[A_GROUP], &r->group_by, &r->ngroup_by) != 0)
@@ -233,7 +257,8 @@ static int resolve_codes(struct alert_rule *r, const struct table *t, struct dia
         const struct wcode *c = *end == '\0' ? table_by_code(t, v) : table_by_symbol(t, s, strlen(s));
 
         if (c == NULL) {
-            diag_add(d, DIAG_ERROR, r->file, r->line, r->col, "alert '%s': unknown code '%s'",
+            struct ypos at = alert_rule_at(r, r->codes_at, i);
+            diag_add(d, DIAG_ERROR, r->file, at.line, at.col, "alert '%s': unknown code '%s'",
                      r->id, s);
             errors++;
         } else {
@@ -256,7 +281,8 @@ int alert_set_resolve(struct alert_set *as, const struct table *t, char *const *
             for (k = 0; k < noutputs && strcmp(outputs[k], r->outputs[j]) != 0; k++)
                 ;
             if (k == noutputs) {
-                diag_add(d, DIAG_ERROR, r->file, r->line, r->col,
+                struct ypos at = alert_rule_at(r, r->outputs_at, j);
+                diag_add(d, DIAG_ERROR, r->file, at.line, at.col,
                          "alert '%s': no output named '%s'", r->id, r->outputs[j]);
                 errors++;
             }

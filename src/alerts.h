@@ -51,7 +51,13 @@ struct alert_rule {
     size_t max_groups;
     char *file;              /* where it was defined */
     int line, col;
+    struct ypos *codes_at, *categories_at, *rules_at, *tags_at, *outputs_at, *group_by_at;
+                             /* where each item of those lists is written (NULL: not) */
 };
+
+/* Where item i of one of r's lists is written (at: r->codes_at, ...), or
+ * the rule's own position when that is not known. */
+struct ypos alert_rule_at(const struct alert_rule *r, const struct ypos *at, size_t i);
 
 struct alert_set {
     struct alert_rule *v;

@@ -1,18 +1,17 @@
 /*
  * `wsawatch check [--config F] [--rules P]...`: validates the configuration,
  * the built-in and given rule files (and those the configuration names),
- * compiles every pattern and runs every rule's examples; reports all problems
- * at once, each with file:line:column and the rule id. Exit 0 or 2.
+ * compiles every pattern and runs every rule's examples (validate.h, the same
+ * checks as `run` and reload); reports all problems at once, each with
+ * file:line:column and the rule id. Exit 0 or 2.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
-#include "examples.h"
 #include "alerts.h"
 #include "config.h"
-#include "util/alloc.h"
-#include "rulefiles.h"
+#include "validate.h"
 
 #define CHECK_MAX_RULE_PATHS 64
 
@@ -52,51 +51,6 @@ static int parse_args(struct cli_rules *cr, int argc, char **argv, const char **
     return 0;
 }
 
-/* Loads the configuration and adds its rule paths; checks its inputs' rule
- * ids once the rules are loaded (see check_rule_ids). */
-static int load_config(const char *file, struct config *cfg, struct cli_rules *cr, struct diag *d)
-{
-    int errors = config_load(cfg, file, d);
-
-    for (size_t i = 0; i < cfg->nrules && i < CHECK_MAX_RULE_PATHS; i++)
-        cr->paths[cr->npaths++] = cfg->rules[i];
-    if (cfg->nrules > CHECK_MAX_RULE_PATHS) {
-        diag_add(d, DIAG_ERROR, file, 0, 0, "more than %d rule paths", CHECK_MAX_RULE_PATHS);
-        errors++;
-    }
-    return errors;
-}
-
-static int check_rule_ids(const struct config *cfg, const struct ruleset *rs, struct diag *d)
-{
-    int errors = 0;
-
-    for (size_t i = 0; i < cfg->ninputs; i++)
-        for (size_t j = 0; j < cfg->inputs[i].nrules; j++)
-            if (ruleset_find(rs, cfg->inputs[i].rules[j]) == NULL) {
-                diag_add(d, DIAG_ERROR, cfg->file, 0, 0, "input %zu (%s): no rule with id '%s'",
-                         i + 1, cfg->inputs[i].paths[0], cfg->inputs[i].rules[j]);
-                errors++;
-            }
-    return errors;
-}
-
-/* The shipped alerts with the configuration's on top, checked against the
- * table and the configured outputs' names. */
-static int check_alerts(struct alert_set *alerts, struct config *cfg, const struct table *t,
-                        struct diag *d)
-{
-    char **names = xcalloc(cfg->noutputs + 1, sizeof(char *));
-    int errors;
-
-    alert_set_take(alerts, cfg->alerts);
-    for (size_t i = 0; i < cfg->noutputs; i++)
-        names[i] = cfg->outputs[i].name;
-    errors = alert_set_resolve(alerts, t, names, cfg->noutputs, d);
-    xfree(names);
-    return errors;
-}
-
 int cmd_check(int argc, char **argv)
 {
     struct cli_rules cr;
@@ -117,14 +71,11 @@ int cmd_check(int argc, char **argv)
     }
     if (file != NULL) {
         config_free(&cfg);
-        errors += load_config(file, &cfg, &cr, &d);
+        errors += config_load(&cfg, file, &d);
     }
-    errors += rulefiles_load_all(&cr.table, &cr.rules, &alerts, !cr.no_builtin, cr.paths,
-                                 cr.npaths, 1, &d);
-    errors += check_rule_ids(&cfg, &cr.rules, &d);
-    errors += check_alerts(&alerts, &cfg, &cr.table, &d);
-    if (errors == 0)
-        errors += examples_check(&cr.table, &cr.rules, &d);
+    errors += validate_load(&cfg, !cr.no_builtin, cr.paths, cr.npaths, 0, &cr.table, &cr.rules,
+                            &alerts, &d);
+    diag_sort(&d);
     diag_print(&d, stderr);
     for (size_t i = 0; i < cr.rules.n; i++)
         nexamples += cr.rules.v[i].nexamples;

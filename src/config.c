@@ -40,11 +40,12 @@ static const struct yfield top_fields[C_COUNT] = {
      * resolves it, and this text only describes it. */
     [C_STATE_DIR] = {"state_dir", Y_STR, 0,
                      "directory of the offsets of followed files, kept across restarts; must be "
-                     "writable",
+                     "writable and absolute",
                      "/var/lib/wsawatch (%ProgramData%\\wsawatch on Windows)", NULL},
     [C_RULES] = {"rules", Y_STRLIST, 0,
                  "rule files or directories added to the built-in rules (a rule with a built-in "
-                 "id replaces it); see rules/README.md for the format",
+                 "id replaces it); see rules/README.md for the format. A relative path is taken "
+                 "from the configuration file's directory; a missing one is a warning",
                  NULL, NULL},
     [C_COMMIT] = {"commit_interval", Y_STR, 0,
                   "how often offsets are committed to state_dir (also at shutdown); after a "
@@ -241,6 +242,7 @@ void config_free(struct config *c)
         strv_free(in->paths, in->npaths), strv_free(in->exclude, in->nexclude);
         strv_free(in->tags, in->ntags), strv_free(in->rules, in->nrules);
         xfree(in->key), xfree(in->ts_pattern);
+        xfree(in->paths_at), xfree(in->rules_at);
     }
     xfree(c->inputs);
     for (size_t i = 0; i < c->noutputs; i++) {
@@ -250,6 +252,7 @@ void config_free(struct config *c)
         xfree(o->name), xfree(o->type), xfree(o->path);
     }
     xfree(c->outputs);
+    xfree(c->rules_at);
     if (c->alerts != NULL)
         alert_set_free(c->alerts);
     xfree(c->alerts);
@@ -356,6 +359,8 @@ static int load_input(struct cfg_input *in, struct ydoc *y, yaml_node_t *node, s
     errors += ydoc_strlist(y, f[I_EXCLUDE], &in->exclude, &in->nexclude, d);
     errors += ydoc_strlist(y, f[I_TAGS], &in->tags, &in->ntags, d);
     errors += ydoc_strlist(y, f[I_RULES], &in->rules, &in->nrules, d);
+    errors += ydoc_strlist_at(y, f[I_PATH], &in->paths_at, d);
+    errors += ydoc_strlist_at(y, f[I_RULES], &in->rules_at, d);
     if (f[I_PATH] != NULL && in->paths != NULL && in->npaths == 0) {
         ydoc_error(y, f[I_PATH], d, "'path' needs at least one glob");
         errors++;
@@ -450,9 +455,13 @@ static int load_output(struct cfg_output *o, struct ydoc *y, yaml_node_t *node, 
     memcpy(fields, output_fields, sizeof(output_fields));
     if (node->type == YAML_MAPPING_NODE)
         for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
-             p < node->data.mapping.pairs.top; p++)
+             p < node->data.mapping.pairs.top; p++) {
             if (strcmp(ydoc_str(ydoc_node(y, p->key)), "type") == 0)
                 type = ydoc_node(y, p->value);
+            else if (strcmp(ydoc_str(ydoc_node(y, p->key)), "path") == 0)
+                o->path_at = ydoc_pos(ydoc_node(y, p->value));
+        }
+    o->at = ydoc_pos(node);
     o->kind = type ? output_kind_find(ydoc_str(type)) : NULL;
     if (o->kind != NULL && o->kind->nfields > 0 && o->kind->nfields <= OUTPUT_FIELDS_MAX - O_COUNT) {
         memcpy(fields + O_COUNT, o->kind->fields, o->kind->nfields * sizeof(*fields));
@@ -499,6 +508,7 @@ static int load_log(struct config *c, struct ydoc *y, yaml_node_t *node, struct 
     } else if (f[L_TARGET] != NULL) {
         errors++;
     }
+    c->log_path_at = ydoc_pos(f[L_PATH]);
     if (f[L_PATH] != NULL && (c->log_path = try_strdup(ydoc_str(f[L_PATH]))) == NULL)
         return errors + diag_oom(d);
     if (strcmp(c->log_target, "file") == 0 && c->log_path == NULL) {
@@ -550,6 +560,34 @@ static int check_output_names(struct config *c, struct ydoc *y, yaml_node_t *seq
     return errors;
 }
 
+static int is_absolute(const char *p)
+{
+    return p[0] == '/' || p[0] == '\\' ||
+           (((p[0] | 0x20) >= 'a' && (p[0] | 0x20) <= 'z') && p[1] == ':' &&
+            (p[2] == '\\' || p[2] == '/'));
+}
+
+/* A relative `rules:` path names a file or directory beside the
+ * configuration file, wherever the daemon was started from. Returns the
+ * number of errors added to d (1: out of memory). */
+static int rules_beside(struct config *c, struct diag *d)
+{
+    size_t dirlen = strlen(c->file);
+
+    while (dirlen > 0 && c->file[dirlen - 1] != '/' && c->file[dirlen - 1] != '\\')
+        dirlen--;
+    for (size_t i = 0; i < c->nrules && dirlen > 0; i++) {
+        char *full;
+        if (c->rules[i][0] == '\0' || is_absolute(c->rules[i]))
+            continue;
+        if ((full = try_asprintf("%.*s%s", (int)dirlen, c->file, c->rules[i])) == NULL)
+            return diag_oom(d);
+        xfree(c->rules[i]);
+        c->rules[i] = full;
+    }
+    return 0;
+}
+
 static int load_top(struct config *c, struct ydoc *y, yaml_node_t *root, struct diag *d)
 {
     yaml_node_t *f[C_COUNT];
@@ -557,7 +595,10 @@ static int load_top(struct config *c, struct ydoc *y, yaml_node_t *root, struct 
 
     if (f[C_STATE_DIR] != NULL)
         errors += replace_str(&c->state_dir, ydoc_str(f[C_STATE_DIR]), d);
+    c->state_dir_at = ydoc_pos(f[C_STATE_DIR]);
     errors += ydoc_strlist(y, f[C_RULES], &c->rules, &c->nrules, d);
+    errors += ydoc_strlist_at(y, f[C_RULES], &c->rules_at, d);
+    errors += rules_beside(c, d);
     errors += config_get_duration(y, f[C_COMMIT], "commit_interval", 10, &c->commit_ms, d);
     errors += config_get_duration(y, f[C_POLL], "poll_interval", 10, &c->poll_ms, d);
     if (f[C_LOG] != NULL)
@@ -594,7 +635,7 @@ int config_load(struct config *c, const char *path, struct diag *d)
     if (ydoc_load(&y, path, data, len, d) != 0) {
         errors = 1;
     } else if (ydoc_root(&y) != NULL) {
-        errors = load_top(c, &y, ydoc_root(&y), d);
+        errors = y.errors + load_top(c, &y, ydoc_root(&y), d);
     }
     ydoc_free(&y);
     xfree(data);

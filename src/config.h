@@ -36,6 +36,8 @@ struct cfg_input {
     char **rules;          /* rule ids, or none for all */
     size_t nrules;
     char *key;             /* canonical text of all the above, to compare on reload */
+    struct ypos *paths_at; /* where each of paths is written */
+    struct ypos *rules_at; /* where each of rules is written */
 };
 
 struct output_kind;
@@ -48,6 +50,8 @@ struct cfg_output {
     unsigned take;         /* TAKE_* */
     const struct output_kind *kind;
     void *kind_cfg;        /* the kind's parsed keys, owned */
+    struct ypos at;        /* where the output is written */
+    struct ypos path_at;   /* where its `path:` value is, if it has one */
 };
 
 struct config {
@@ -65,13 +69,18 @@ struct config {
     struct cfg_output *outputs;
     size_t noutputs;
     struct alert_set *alerts; /* the config's own alert rules (owned) */
+    struct ypos *rules_at;    /* where each of rules is written */
+    struct ypos state_dir_at, log_path_at; /* 0:0 when not in the file */
 };
 
 /* Fills c with the built-in default (no inputs, events on standard output). */
 void config_default(struct config *c);
 
 /* Reads path into c (on top of the defaults). Returns the number of errors
- * added to d; c is complete and usable only when it is 0. */
+ * added to d; c is complete and usable only when it is 0. A relative
+ * `rules:` path is taken relative to the directory of path. What needs the
+ * rules, the file system or the whole file (undefined names, globs, relative
+ * paths) is checked by validate.h. */
 int config_load(struct config *c, const char *path, struct diag *d);
 
 void config_free(struct config *c);

@@ -15,6 +15,7 @@
 #include "timestamp.h"
 #include "platform/platform.h"
 #include "rulefiles.h"
+#include "validate.h"
 #include "util/alloc.h"
 #include "util/log.h"
 
@@ -35,9 +36,10 @@ static void requests_init(void)
 static void print_diag(const struct diag *dg, enum log_level level)
 {
     for (size_t i = 0; i < dg->n; i++) {
-        if (dg->v[i].level == DIAG_ERROR)
-            level == LOG_LEVEL_ERROR ? log_error("%s", dg->v[i].text)
-                                     : log_warnx("%s", dg->v[i].text);
+        if (dg->v[i].level == DIAG_ERROR && level == LOG_LEVEL_ERROR)
+            log_error("%s", dg->v[i].text);
+        else if (dg->v[i].level == DIAG_ERROR || dg->nerrors == 0)
+            log_warnx("%s", dg->v[i].text); /* the warnings `check` shows, once it loads */
     }
     if (dg->oom)
         level == LOG_LEVEL_ERROR ? log_error("%s", ww_strerror(WW_ENOMEM))
@@ -55,26 +57,12 @@ static void engine_free(struct engine *e)
     xfree(e);
 }
 
-/* Built-in rules plus the configured paths; checks per-input rule ids. */
-static struct engine *engine_load(const struct config *c, struct diag *dg)
+/* Built-in rules plus the configured paths, checked as `check` does. */
+static struct engine *engine_load(struct config *c, unsigned vflags, struct diag *dg)
 {
     struct engine *e = xcalloc(1, sizeof(*e));
-    char **names = xcalloc(c->noutputs + 1, sizeof(char *));
-    int errors = rulefiles_load_all(&e->table, &e->rules, &e->alerts, 1, c->rules, c->nrules, 1, dg);
+    int errors = validate_load(c, 1, NULL, 0, vflags, &e->table, &e->rules, &e->alerts, dg);
 
-    alert_set_take(&e->alerts, c->alerts);
-    for (size_t i = 0; i < c->noutputs; i++)
-        names[i] = c->outputs[i].name;
-    errors += alert_set_resolve(&e->alerts, &e->table, names, c->noutputs, dg);
-    xfree(names);
-
-    for (size_t i = 0; i < c->ninputs; i++)
-        for (size_t j = 0; j < c->inputs[i].nrules; j++)
-            if (ruleset_find(&e->rules, c->inputs[i].rules[j]) == NULL) {
-                diag_add(dg, DIAG_ERROR, c->file, 0, 0, "input %zu: no rule with id '%s'", i + 1,
-                         c->inputs[i].rules[j]);
-                errors++;
-            }
     if (errors > 0) {
         alert_set_free(&e->alerts);
         ruleset_free(&e->rules);
@@ -439,7 +427,8 @@ static void add_default_output(struct config *c)
     c->noutputs = 1;
 }
 
-static int load_config(const char *path, struct config *c, struct engine **eng)
+/* vflags: VALIDATE_*. */
+static int load_config(const char *path, struct config *c, struct engine **eng, unsigned vflags)
 {
     struct diag dg;
     int errors;
@@ -451,7 +440,12 @@ static int load_config(const char *path, struct config *c, struct engine **eng)
         config_default(c);
         errors = 0;
     }
-    *eng = errors ? NULL : engine_load(c, &dg);
+    *eng = engine_load(c, vflags, &dg); /* also after errors: all of them are told */
+    if (errors > 0 && *eng != NULL) {
+        engine_free(*eng);
+        *eng = NULL;
+    }
+    diag_sort(&dg);
     print_diag(&dg, LOG_LEVEL_ERROR);
     diag_free(&dg);
     if (*eng == NULL) {
@@ -528,7 +522,7 @@ static void reload(struct daemon *d)
 
     platform_notify("RELOADING=1");
     log_info("reloading %s", d->cfg.file ? d->cfg.file : "(built-in default)");
-    if (d->cfg.file == NULL || load_config(d->cfg.file, &nc, &ne) != 0 ||
+    if (d->cfg.file == NULL || load_config(d->cfg.file, &nc, &ne, 0) != 0 ||
         (open_outputs(d->loop, &nc, &nouts, &nn) != 0 && (engine_free(ne), config_free(&nc), 1))) {
         log_warnx("reload failed: keeping the old configuration");
         platform_notify("READY=1");
@@ -741,7 +735,8 @@ int daemon_run(const char *config_path, unsigned flags)
     size_t host_len;
 
     memset(&d, 0, sizeof(d));
-    if (load_config(config_path, &d.cfg, &d.eng) != 0)
+    if (load_config(config_path, &d.cfg, &d.eng,
+                    (flags & DAEMON_ONCE) ? VALIDATE_RELATIVE_OK : 0) != 0)
         return 2;
     if (!(flags & DAEMON_ONCE) && refuse_root(&d, flags) != 0)
         return 2;

@@ -38,6 +38,7 @@ int rulefiles_load_buffer(struct table *t, struct ruleset *rs, struct alert_set 
         return 1;
     }
     root = ydoc_root(&y);
+    errors += y.errors;
     if (root == NULL) {
         ydoc_warning(&y, NULL, d, "empty rule file");
     } else {

@@ -74,10 +74,60 @@ static int check_expansion(struct ydoc *y, struct diag *d)
     return WW_ECONFIG;
 }
 
+/* Adds libyaml's error. For a reader error (invalid UTF-8, a control
+ * character) libyaml gives only the byte offset: its line and column are
+ * counted here, so the message points at the bad byte, not at 1:1. */
+static void parse_error(const yaml_parser_t *p, const char *name, const char *data, size_t len,
+                        struct diag *d)
+{
+    yaml_mark_t m = p->problem ? p->problem_mark : p->context_mark;
+    char value[32] = "";
+
+    if (p->error == YAML_READER_ERROR) {
+        m.line = 0, m.column = 0;
+        for (size_t i = 0; i < p->problem_offset && i < len; i++) {
+            if (data[i] == '\n')
+                m.line++, m.column = 0;
+            else if (((unsigned char)data[i] & 0xC0) != 0x80)
+                m.column++;
+        }
+        if (p->problem_value >= 0)
+            snprintf(value, sizeof(value), " (byte 0x%02X)", (unsigned)p->problem_value & 0xFF);
+    }
+    diag_add(d, DIAG_ERROR, name, (int)m.line + 1, (int)m.column + 1, "YAML: %s%s%s%s",
+             p->problem ? p->problem : "syntax error", value, p->context ? " " : "",
+             p->context ? p->context : "");
+}
+
+/* After the first document: anything but the end of the stream is an error
+ * (libyaml would leave a second document unread without a word). Returns 0
+ * (y->errors counts what was added) or WW_ENOMEM. */
+static int check_single(struct ydoc *y, yaml_parser_t *p, const char *data, size_t len,
+                        struct diag *d)
+{
+    yaml_document_t next;
+
+    if (!yaml_parser_load(p, &next)) {
+        if (p->error == YAML_MEMORY_ERROR)
+            return WW_ENOMEM;
+        parse_error(p, y->name, data, len, d);
+        y->errors++;
+        return 0;
+    }
+    if (yaml_document_get_root_node(&next) != NULL) {
+        diag_add(d, DIAG_ERROR, y->name, (int)next.start_mark.line + 1,
+                 (int)next.start_mark.column + 1,
+                 "a second YAML document starts here: a file holds one document "
+                 "(merge them, or remove this '---' and what follows)");
+        y->errors++;
+    }
+    yaml_document_delete(&next);
+    return 0;
+}
+
 int ydoc_load(struct ydoc *y, const char *name, const char *data, size_t len, struct diag *d)
 {
     yaml_parser_t parser;
-    const yaml_mark_t *m;
     int rc = 0;
 
     memset(y, 0, sizeof(*y));
@@ -89,13 +139,12 @@ int ydoc_load(struct ydoc *y, const char *name, const char *data, size_t len, st
     if (yaml_parser_load(&parser, &y->doc)) {
         y->loaded = 1;
         rc = check_expansion(y, d);
+        if (rc == 0 && ydoc_root(y) != NULL)
+            rc = check_single(y, &parser, data, len, d);
     } else if (parser.error == YAML_MEMORY_ERROR) {
         rc = WW_ENOMEM;
     } else {
-        m = parser.problem ? &parser.problem_mark : &parser.context_mark;
-        diag_add(d, DIAG_ERROR, name, (int)m->line + 1, (int)m->column + 1, "YAML: %s%s%s",
-                 parser.problem ? parser.problem : "syntax error",
-                 parser.context ? " " : "", parser.context ? parser.context : "");
+        parse_error(&parser, name, data, len, d);
         rc = WW_ECONFIG;
     }
     yaml_parser_delete(&parser);
@@ -363,5 +412,40 @@ int yfield_default_list(const struct yfield *field, char ***out, size_t *nout)
         n++;
     }
     *out = v, *nout = n;
+    return 0;
+}
+
+struct ypos ydoc_pos(const yaml_node_t *node)
+{
+    struct ypos p = {0, 0};
+
+    if (node != NULL)
+        p.line = (int)node->start_mark.line + 1, p.col = (int)node->start_mark.column + 1;
+    return p;
+}
+
+int ydoc_strlist_at(struct ydoc *y, yaml_node_t *node, struct ypos **at, struct diag *d)
+{
+    size_t n = 0;
+
+    *at = NULL;
+    if (node == NULL || (node->type != YAML_SCALAR_NODE && node->type != YAML_SEQUENCE_NODE))
+        return 0;
+    if (node->type == YAML_SCALAR_NODE) {
+        if ((*at = try_calloc(1, sizeof(**at))) == NULL)
+            return diag_oom(d);
+        (*at)[0] = ydoc_pos(node);
+        return 0;
+    }
+    *at = try_calloc((size_t)(node->data.sequence.items.top - node->data.sequence.items.start) + 1,
+                     sizeof(**at));
+    if (*at == NULL)
+        return diag_oom(d);
+    for (yaml_node_item_t *it = node->data.sequence.items.start;
+         it < node->data.sequence.items.top; it++) {
+        yaml_node_t *s = ydoc_node(y, *it);
+        if (s != NULL && s->type == YAML_SCALAR_NODE)
+            (*at)[n++] = ydoc_pos(s);
+    }
     return 0;
 }

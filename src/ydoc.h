@@ -43,11 +43,19 @@ struct ydoc {
     yaml_document_t doc;
     char *name; /* owned: file name used in messages */
     int loaded;
+    int errors; /* errors ydoc_load added but went on from (a second document) */
+};
+
+/* Where a node starts in y->name (1-based; 0:0 when unknown). */
+struct ypos {
+    int line, col;
 };
 
 /* Parses data as one YAML document. Returns 0, WW_ECONFIG with a diag entry
- * naming name:line:col and libyaml's problem, or WW_ENOMEM (diag_oom). On
- * failure y is left empty (ydoc_free on it is harmless). */
+ * naming name:line:col and libyaml's problem (for invalid UTF-8, where the
+ * bad byte is), or WW_ENOMEM (diag_oom). On failure y is left empty
+ * (ydoc_free on it is harmless). A second document after the first is an
+ * error at its start, but the first is kept: y->errors counts it. */
 int ydoc_load(struct ydoc *y, const char *name, const char *data, size_t len, struct diag *d)
     WW_MUST_CHECK;
 void ydoc_free(struct ydoc *y);
@@ -93,5 +101,14 @@ int ydoc_long(const yaml_node_t *node, long *out) WW_MUST_CHECK;
  * errors added to d: 0, or 1 for out of memory, with *out NULL and *n 0. */
 int ydoc_strlist(struct ydoc *y, yaml_node_t *node, char ***out, size_t *n,
                  struct diag *d) WW_MUST_CHECK;
+
+/* The position of node (0:0 for NULL). */
+struct ypos ydoc_pos(const yaml_node_t *node);
+
+/* The positions of the items ydoc_strlist takes from node, in the same
+ * order: *at is owned (NULL when there are none). Returns the number of
+ * errors added to d: 0, or 1 for out of memory. */
+int ydoc_strlist_at(struct ydoc *y, yaml_node_t *node, struct ypos **at,
+                    struct diag *d) WW_MUST_CHECK;
 
 #endif

@@ -639,9 +639,10 @@ static const char *default_app_name(void)
     return fields[2].def;
 }
 
-/* Splits "HOST:PORT" or "[V6]:PORT" (port 514 when absent) into c->host,
- * c->port and the canonical c->address. Returns 0, 1 when s is malformed, or
- * WW_ENOMEM. */
+/* Splits "HOST:PORT" or "[V6]:PORT" into c->host, c->port and the canonical
+ * c->address. Returns 0, 1 when s is malformed, 2 when it has no port (UDP
+ * and TCP collectors differ: 514, 601, 6514; guessing sends into the void),
+ * or WW_ENOMEM. */
 static int parse_remote(struct syslog_cfg *c, const char *scheme, const char *s)
 {
     const char *host = s + (*s == '['), *end, *p;
@@ -661,8 +662,8 @@ static int parse_remote(struct syslog_cfg *c, const char *scheme, const char *s)
         v = strtol(p + 1, &stop, 10);
         if (p[1] < '0' || p[1] > '9' || *stop != '\0' || v < 1 || v > 65535)
             return 1;
-    } else if (*p != '\0') {
-        return 1;
+    } else {
+        return *p == '\0' ? 2 : 1;
     }
     if ((c->host = try_strndup(host, (size_t)(end - host))) == NULL ||
         (c->port = try_asprintf("%ld", v)) == NULL)
@@ -697,6 +698,11 @@ static int parse_address(struct syslog_cfg *c, struct ydoc *y, yaml_node_t *n, s
         rc = parse_remote(c, a[0] == 'u' ? "udp://" : "tcp://", a + 6);
         if (rc == 0 || rc == WW_ENOMEM)
             return rc == 0 ? 0 : diag_oom(d);
+        if (rc == 2) {
+            ydoc_error(y, n, d, "address '%s' has no port (%.3s://HOST:PORT, e.g. %s:514)", a, a,
+                       a);
+            return 1;
+        }
     }
     ydoc_error(y, n, d, "address '%s' is not local, unix:PATH, udp://HOST:PORT or tcp://HOST:PORT",
                a);

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/alloc.h"
@@ -95,7 +96,61 @@ void diag_add(struct diag *d, enum diag_level level, const char *file, int line,
     }
     d->v[d->n].level = level;
     d->v[d->n].text = entry;
+    d->v[d->n].filelen = file != NULL ? strlen(file) : 0;
+    d->v[d->n].line = file != NULL && line > 0 ? line : 0;
+    d->v[d->n].col = file != NULL && line > 0 ? col : 0;
     d->n++;
+}
+
+struct sort_key {
+    size_t file, line, col, index;
+};
+
+static int key_cmp(const void *a, const void *b)
+{
+    const struct sort_key *x = a, *y = b;
+    const size_t *kx = &x->file, *ky = &y->file;
+
+    for (size_t i = 0; i < 4; i++)
+        if (kx[i] != ky[i])
+            return kx[i] < ky[i] ? -1 : 1;
+    return 0;
+}
+
+/* The index of the first entry naming the same file as entry i. */
+static size_t first_of_file(const struct diag *d, size_t i)
+{
+    const struct diag_entry *e = &d->v[i];
+
+    for (size_t k = 0; k < i; k++)
+        if (d->v[k].filelen == e->filelen && memcmp(d->v[k].text, e->text, e->filelen) == 0)
+            return k;
+    return i;
+}
+
+void diag_sort(struct diag *d)
+{
+    struct sort_key *keys;
+    struct diag_entry *sorted;
+
+    if (d->n < 2)
+        return;
+    keys = try_calloc(d->n + 1, sizeof(*keys));
+    sorted = try_calloc(d->n + 1, sizeof(*sorted));
+    if (keys != NULL && sorted != NULL) { /* without memory: left in its order */
+        for (size_t i = 0; i < d->n; i++) {
+            keys[i].file = first_of_file(d, i);
+            keys[i].line = (size_t)d->v[i].line;
+            keys[i].col = (size_t)d->v[i].col;
+            keys[i].index = i;
+        }
+        qsort(keys, d->n, sizeof(*keys), key_cmp);
+        for (size_t i = 0; i < d->n; i++)
+            sorted[i] = d->v[keys[i].index];
+        memcpy(d->v, sorted, d->n * sizeof(*sorted));
+    }
+    xfree(keys);
+    xfree(sorted);
 }
 
 void diag_print(const struct diag *d, void *stream)

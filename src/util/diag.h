@@ -21,6 +21,8 @@ enum diag_level { DIAG_ERROR, DIAG_WARNING };
 struct diag_entry {
     enum diag_level level;
     char *text; /* owned; no trailing newline */
+    size_t filelen; /* text starts with the file's name this long (0: none) */
+    int line, col;  /* 0 when not known */
 };
 
 struct diag {
@@ -42,6 +44,10 @@ void diag_add(struct diag *d, enum diag_level level, const char *file, int line,
 /* Records that an allocation failed (without allocating; counted once in
  * nerrors). Returns 1, the number of errors a loader adds for it. */
 int diag_oom(struct diag *d);
+
+/* Orders the entries by file (in the order the files first appear), then
+ * line and column; entries of one position keep their order. */
+void diag_sort(struct diag *d);
 
 /* Writes every entry to the stream, prefixed with "error: " or "warning: ",
  * then how many were lost and "error: out of memory" if oom is set. */

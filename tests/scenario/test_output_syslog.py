@@ -220,6 +220,7 @@ class Config(unittest.TestCase):
         cases = [({"address": "http://x:1"}, r"address 'http://x:1' is not"),
                  ({"address": "udp://127.0.0.1:99999"}, r"address .* is not"),
                  ({"address": "tcp://::1:514"}, r"address .* is not"),
+                 ({"address": "tcp://logs.example"}, r"address .tcp://logs.example. has no port"),
                  ({"facility": "local8"}, r"facility 'local8'"),
                  ({"app_name": "x" * 49}, r"1 to 48 printable"),
                  ({"hostname": "two words"}, r"1 to 255 printable"),
@@ -231,7 +232,7 @@ class Config(unittest.TestCase):
     def test_good_values_pass(self):
         with TempDir() as d:
             log, cfg = setup(d, [{"name": "a", "type": "syslog", "address": "udp://[::1]:514"},
-                                 {"name": "b", "type": "syslog", "address": "tcp://logs.example",
+                                 {"name": "b", "type": "syslog", "address": "tcp://logs.example:601",
                                   "facility": "user", "queue": 5}])
             rc, out, err = run("check", "--config", cfg)
             self.assertEqual(rc, 0, err)

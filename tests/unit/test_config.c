@@ -10,6 +10,7 @@
 #include "alerts.h"
 #include "config.h"
 #include "outputs/output.h"
+#include "validate.h"
 #include "util/buf.h"
 #include "testutil.h"
 #include "util/alloc.h"
@@ -178,6 +179,57 @@ START_TEST(test_alias_expansion_refused)
 }
 END_TEST
 
+/* libyaml gives only the byte offset of invalid UTF-8: the message points
+ * at the byte (line 2, column 14: after 'caf\xc3\xa9' counted as one). A
+ * second document is an error at its start and the first is still read. */
+START_TEST(test_yaml_positions)
+{
+    struct config c;
+    struct diag d;
+
+    diag_init(&d);
+    ck_assert_int_eq(load("state_dir: /s\ninputs: [{path: /caf\xc3\xa9\xfe}]\n", &c, &d), 1);
+    ck_assert(tu_diag_has(&d, "cfg.yaml:2:22: YAML: invalid leading UTF-8 octet (byte 0xFE)"));
+    config_free(&c);
+    diag_free(&d);
+    diag_init(&d);
+    ck_assert_int_eq(load("---\nstate_dir: /s\nbogus: 1\n...\n\n--- # more\ninputs: []\n", &c, &d),
+                     2);
+    ck_assert(tu_diag_has(&d, "cfg.yaml:6:1: a second YAML document starts here"));
+    ck_assert(tu_diag_has(&d, "cfg.yaml:3:1: unknown key 'bogus'"));
+    ck_assert_str_eq(c.state_dir, "/s");
+    config_free(&c);
+    diag_free(&d);
+}
+END_TEST
+
+/* Relative rules paths are taken beside the configuration file; the other
+ * paths are checked by validate_paths, each at its position. */
+START_TEST(test_paths)
+{
+    struct config c;
+    struct diag d;
+
+    diag_init(&d);
+    ck_assert_int_eq(load("rules: [local.d, /abs]\nstate_dir: st\nlog: {target: file, path: ''}\n"
+                          "inputs: [{path: [/a/*.log, b/*.log]}]\n"
+                          "outputs: [{name: f, type: file, path: e.jsonl}]\n", &c, &d), 0);
+    ck_assert_str_eq(c.rules[1], "/abs");
+    ck_assert_ptr_nonnull(strstr(c.rules[0], "/local.d"));
+    ck_assert(c.rules[0][0] == '/'); /* the temporary file's directory */
+    ck_assert_int_eq(validate_paths(&c, 0, &d), 4);
+    ck_assert(tu_diag_has(&d, ":2:12: state_dir 'st' is relative"));
+    ck_assert(tu_diag_has(&d, ":3:27: log path is empty"));
+    ck_assert(tu_diag_has(&d, ":4:28: input path 'b/*.log' is relative"));
+    ck_assert(tu_diag_has(&d, ":5:39: output 'f': path 'e.jsonl' is relative"));
+    diag_free(&d);
+    diag_init(&d);
+    ck_assert_int_eq(validate_paths(&c, VALIDATE_RELATIVE_OK, &d), 1); /* still empty */
+    config_free(&c);
+    diag_free(&d);
+}
+END_TEST
+
 START_TEST(test_new_keys_bad_values)
 {
     struct config c;
@@ -236,7 +288,7 @@ static const char every_key[] =
     "     max_running: 2, queue: 5, take: [alerts]}\n"
     "  - {name: sys, type: syslog, address: 'tcp://[::1]:6514', facility: local3,\n"
     "     app_name: ww, hostname: h1, queue: 50}\n"
-    "  - {name: sys2, type: syslog, address: 'udp://127.0.0.1'}\n"
+    "  - {name: sys2, type: syslog, address: 'udp://127.0.0.1:514'}\n"
     "  - {name: prom, type: metrics, path: /tmp/ww.prom, interval: 30s}\n"
     "  - {name: ev, type: eventlog, source: wsawatch}\n"
     "alerts:\n"
@@ -403,6 +455,8 @@ int main(void)
     tcase_add_test(tc, test_enum_errors_list_values);
     tcase_add_test(tc, test_out_of_memory_shipped);
     tcase_add_test(tc, test_out_of_memory_every_key);
+    tcase_add_test(tc, test_yaml_positions);
+    tcase_add_test(tc, test_paths);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
