@@ -503,7 +503,8 @@ bad:
 static void hand_out(struct spool *s, uint64_t id)
 {
     if (s->out_head + s->out_n == s->out_cap) {
-        memmove(s->out, s->out + s->out_head, s->out_n * sizeof(*s->out));
+        if (s->out_n > 0)
+            memmove(s->out, s->out + s->out_head, s->out_n * sizeof(*s->out));
         s->out_head = 0;
         if (s->out_n == s->out_cap) {
             s->out_cap = s->out_cap ? s->out_cap * 2 : 64;
