@@ -559,6 +559,28 @@ START_TEST(test_spool_drops_oldest_past_its_cap)
 }
 END_TEST
 
+/* Removes dir and what is under it (the spools the tests made). */
+static void rm_tree(const char *dir)
+{
+    struct ww_err err = {0};
+    char **names = NULL;
+    int n = fs_list_dir(dir, &names, &err);
+    uv_fs_t req;
+
+    for (int i = 0; i < n; i++) {
+        char *path = xasprintf("%s/%s", dir, names[i]);
+        if (fs_is_dir(path, &err) == 1)
+            rm_tree(path);
+        else
+            remove(path);
+        xfree(path);
+        xfree(names[i]);
+    }
+    xfree(names);
+    uv_fs_rmdir(NULL, &req, dir, NULL);
+    uv_fs_req_cleanup(&req);
+}
+
 int main(void)
 {
     Suite *s = suite_create("outputs");
@@ -566,6 +588,7 @@ int main(void)
     uv_fs_t req;
     char tmp[2048], tmpl[4096];
     size_t n = sizeof(tmp);
+    int rc;
 
     if (uv_os_tmpdir(tmp, &n) != 0)
         snprintf(tmp, sizeof(tmp), ".");
@@ -595,5 +618,8 @@ int main(void)
     tcase_add_test(tc, test_file_holds_and_hands_over);
     tcase_add_test(tc, test_fdwriter_drops_whole_messages);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    rc = tu_run(s);
+    spool_set_root(NULL, 0);
+    rm_tree(state_dir);
+    return rc;
 }
