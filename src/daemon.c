@@ -751,6 +751,17 @@ static size_t count_files(struct daemon *d)
     return n;
 }
 
+/* A spool left by an output no longer configured is said once at start. */
+static void warn_orphan_spools(const struct config *c)
+{
+    char **names = xcalloc(c->noutputs + 1, sizeof(char *));
+
+    for (size_t i = 0; i < c->noutputs; i++)
+        names[i] = c->outputs[i].name;
+    spool_warn_orphans(names, c->noutputs);
+    xfree(names);
+}
+
 /* Before anything is opened: the daemon does not run as root unless told. */
 static int refuse_root(struct daemon *d, unsigned flags)
 {
@@ -786,6 +797,7 @@ int daemon_run(const char *config_path, unsigned flags)
         return 2;
     }
     d.want_text = any_text(d.outs, d.nouts);
+    warn_orphan_spools(&d.cfg);
     host_len = sizeof(d.host);
     if (uv_os_gethostname(d.host, &host_len) != 0)
         strcpy(d.host, "unknown");

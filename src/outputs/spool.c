@@ -734,3 +734,48 @@ uint64_t spool_pending_all(void)
         n += spool_pending(s);
     return n;
 }
+
+/* Bytes in the segments of dir. */
+static uint64_t dir_bytes(const char *dir)
+{
+    struct ww_err err = {0};
+    char **names = NULL;
+    int n = fs_list_dir(dir, &names, &err);
+    uint64_t total = 0;
+
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(names[i]);
+        if (len > 4 && strcmp(names[i] + len - 4, ".seg") == 0) {
+            char *path = xasprintf("%s/%s", dir, names[i]);
+            total += file_size(path);
+            xfree(path);
+        }
+        xfree(names[i]);
+    }
+    xfree(names);
+    return total;
+}
+
+void spool_warn_orphans(char *const *names, size_t n)
+{
+    struct ww_err err = {0};
+    char **dirs = NULL;
+    int nd = root != NULL ? fs_list_dir(root, &dirs, &err) : 0;
+
+    for (int i = 0; i < nd; i++) {
+        size_t k = 0;
+        while (k < n && strcmp(names[k], dirs[i]) != 0)
+            k++;
+        if (k == n) {
+            char *dir = xasprintf("%s/%s", root, dirs[i]);
+            uint64_t bytes = dir_bytes(dir);
+            if (bytes > 0)
+                log_warnx("spool %s: %" PRIu64 " bytes of messages for output '%s', which is "
+                          "not configured: not delivered (give an output that name, or delete "
+                          "the directory)", dir, bytes, dirs[i]);
+            xfree(dir);
+        }
+        xfree(dirs[i]);
+    }
+    xfree(dirs);
+}

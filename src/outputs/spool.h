@@ -75,6 +75,10 @@ int spool_config_max(struct ydoc *y, yaml_node_t *n, uint64_t *max, struct diag 
 /* Records handed out or unread, summed over every open spool (for --once). */
 uint64_t spool_pending_all(void);
 
+/* Logs each spool under the root that holds messages for an output not
+ * among names (renamed or removed from the configuration). */
+void spool_warn_orphans(char *const *names, size_t n);
+
 /* CRC-32 (IEEE 802.3, the one zlib and PNG use) of p, continuing from crc
  * (0 to start). */
 uint32_t spool_crc32(uint32_t crc, const void *p, size_t len);

@@ -374,6 +374,24 @@ class Spool(unittest.TestCase):
                     dm.wait_stderr(r"spool drained; \d+ messages had been dropped", 10)
                 self.assertEqual(dm.stop(), 0, dm.describe())
 
+    def test_a_spool_left_by_a_renamed_output_is_reported(self):
+        hport = wwnet.dead_port()
+        with TempDir() as d:
+            log = setup_logs(d)
+            out = {"name": "hook", "type": "webhook", "url": "http://127.0.0.1:%d/h" % hport,
+                   "backoff": "5s", "take": ["events"]}
+            cfg = daemon_config(d, [{"path": log}], [out])
+            with Daemon(cfg).start() as dm:
+                append(log, "".join(REFUSED % i for i in range(3)))
+                wwtest.wait_until(lambda: committed(d, log) == os.path.getsize(log), 10,
+                                  "committed", dm)
+                self.assertEqual(dm.stop(), 0, dm.describe())
+            cfg = daemon_config(d, [{"path": log}], [dict(out, name="pager")])
+            with Daemon(cfg).start() as dm:
+                dm.wait_stderr(r"spool .*/spool/hook: \d+ bytes of messages for output 'hook', "
+                               r"which is not configured: not delivered", 5)
+                self.assertEqual(dm.stop(), 0, dm.describe())
+
 
 if __name__ == "__main__":
     wwtest.main()
