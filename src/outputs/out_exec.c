@@ -68,9 +68,9 @@ struct ex_child {
     uv_timer_t timer; /* the timeout; after the exit, the wait for stderr's end */
     uv_write_t wr;
     struct ex_msg m;
-    int handles;      /* open handles; freed at 0 */
+    int handles; /* open handles; freed at 0 */
     int timed_out, aborted;
-    void *group;      /* platform_child_attach's */
+    void *group; /* platform_child_attach's */
     int exited, err_done, reported;
     int64_t status;
     int sig;
@@ -157,7 +157,8 @@ static void drop_oldest(struct exec_out *x)
     x->dropped_run++;
     if (!x->dropping)
         log_warnx("output '%s': its spool cannot be written and %zu messages wait; dropping "
-                  "the oldest", x->name, x->queue);
+                  "the oldest",
+                  x->name, x->queue);
     x->dropping = 1;
 }
 
@@ -299,8 +300,8 @@ static void failed_run(struct exec_out *x, struct ex_msg m)
     if (!x->backing_off) {
         x->backing_off = 1;
         uv_timer_start(&x->retry_timer, retry_cb, x->backoff_cur, 0);
-        x->backoff_cur = x->backoff_cur * 2 > EXEC_BACKOFF_MAX ? EXEC_BACKOFF_MAX
-                                                               : x->backoff_cur * 2;
+        x->backoff_cur =
+            x->backoff_cur * 2 > EXEC_BACKOFF_MAX ? EXEC_BACKOFF_MAX : x->backoff_cur * 2;
     }
 }
 
@@ -400,8 +401,7 @@ static void err_read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 {
     struct ex_child *c = st->data;
 
-    if (n > 0 && b->base != NULL && b->base >= c->errbuf &&
-        b->base < c->errbuf + sizeof(c->errbuf))
+    if (n > 0 && b->base != NULL && b->base >= c->errbuf && b->base < c->errbuf + sizeof(c->errbuf))
         c->errlen += (size_t)n;
     if (n >= 0)
         return;
@@ -532,7 +532,8 @@ static void close_exec(struct output *o)
     x->closing = 1;
     if (x->running + (long)x->n > 0)
         log_info("output '%s': closing: %ld programs killed, %zu waiting messages kept in the "
-                 "spool for the next start", x->name, x->running, x->n);
+                 "spool for the next start",
+                 x->name, x->running, x->n);
     spool_close(x->spool);
     x->spool = NULL;
     x->finished = 1;

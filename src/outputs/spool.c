@@ -24,10 +24,10 @@
 #include "util/log.h"
 
 #define SPOOL_HDR 12
-#define SPOOL_REC_MAX (64u << 20)  /* a record larger than this is taken for damage */
-#define SPOOL_SEG_MAX (4u << 20)   /* a segment is closed past this */
+#define SPOOL_REC_MAX (64u << 20) /* a record larger than this is taken for damage */
+#define SPOOL_SEG_MAX (4u << 20)  /* a segment is closed past this */
 #define SPOOL_SEG_MIN (64u << 10)
-#define SPOOL_SCAN 65536           /* bytes read at a time when resynchronising */
+#define SPOOL_SCAN 65536 /* bytes read at a time when resynchronising */
 #define SPOOL_SEGS_MAX 100000
 static const char magic[4] = {'W', 'S', 'P', '1'};
 
@@ -42,24 +42,24 @@ struct handed {
 };
 
 struct spool {
-    struct spool *next;   /* in the list of open spools */
+    struct spool *next; /* in the list of open spools */
     char *name, *dir;
-    char labels[300];     /* output="NAME" */
+    char labels[300]; /* output="NAME" */
     uint64_t max, seg_max;
     int loaded, io_failing;
-    struct seg *segs;     /* ascending; the last is the tail being written */
+    struct seg *segs; /* ascending; the last is the tail being written */
     size_t nsegs;
-    uv_file wfd, rfd;     /* tail for writing (-1 until the first append), the read segment */
+    uv_file wfd, rfd; /* tail for writing (-1 until the first append), the read segment */
     uint64_t rfd_seq;
-    int dirty;            /* appended since the last sync */
-    uint64_t rseq, roff;  /* the read cursor */
-    uint64_t first_seq;   /* the first segment this instance wrote */
-    struct handed *out;   /* handed out, in id order */
+    int dirty;           /* appended since the last sync */
+    uint64_t rseq, roff; /* the read cursor */
+    uint64_t first_seq;  /* the first segment this instance wrote */
+    struct handed *out;  /* handed out, in id order */
     size_t out_head, out_n, out_cap;
-    uint64_t inflight;    /* handed out, not done */
-    uint64_t failed;      /* given up in this run */
-    uint64_t ck_written;  /* the checkpoint on disk */
-    uint64_t total;       /* bytes in segments */
+    uint64_t inflight;   /* handed out, not done */
+    uint64_t failed;     /* given up in this run */
+    uint64_t ck_written; /* the checkpoint on disk */
+    uint64_t total;      /* bytes in segments */
     int dropping, rolled_back;
     uint64_t dropped_run;
 };
@@ -368,7 +368,8 @@ static void drop_oldest(struct spool *s)
     metrics_add("wsawatch_spool_dropped_total", s->labels, lost);
     if (!s->dropping)
         log_warnx("output '%s': spool full (spool_max %" PRIu64 " bytes); dropping the oldest "
-                  "messages", s->name, s->max);
+                  "messages",
+                  s->name, s->max);
     s->dropping = 1;
     s->dropped_run += lost;
 }
@@ -467,7 +468,8 @@ static void corrupt(struct spool *s, uint64_t seq, uint64_t off)
 {
     metrics_add("wsawatch_spool_corrupt_total", s->labels, 1);
     log_warnx("output '%s': spool %s: damaged record in segment %" PRIx64 " at %" PRIu64
-              "; skipped", s->name, s->dir, seq, off);
+              "; skipped",
+              s->name, s->dir, seq, off);
 }
 
 /* Reads the record at the cursor of segment g. Returns 1 with the record,
@@ -654,8 +656,7 @@ int spool_sync(struct spool *s, struct ww_err *err)
                           uv_strerror(rc));
     s->dirty = 0;
     if (s->io_failing)
-        return ww_err_set(err, WW_EIO, "output '%s': spool %s cannot be written", s->name,
-                          s->dir);
+        return ww_err_set(err, WW_EIO, "output '%s': spool %s cannot be written", s->name, s->dir);
     id = checkpoint_id(s);
     if (id != s->ck_written && (rc = write_checkpoint(s, id)) != 0)
         log_debug("output '%s': spool checkpoint: %s", s->name, uv_strerror(rc));
@@ -772,7 +773,8 @@ void spool_warn_orphans(char *const *names, size_t n)
             if (bytes > 0)
                 log_warnx("spool %s: %" PRIu64 " bytes of messages for output '%s', which is "
                           "not configured: not delivered (give an output that name, or delete "
-                          "the directory)", dir, bytes, dirs[i]);
+                          "the directory)",
+                          dir, bytes, dirs[i]);
             xfree(dir);
         }
         xfree(dirs[i]);

@@ -40,8 +40,8 @@ int spool_once(void);
 /* A spool for output name, capped at max bytes. Returns 0 and *out (owned,
  * freed by spool_close) or a negative code with err set (no state_dir set,
  * or the directory cannot be made). */
-int spool_open(struct spool **out, const char *name, uint64_t max, struct ww_err *err)
-    WW_MUST_CHECK;
+int spool_open(struct spool **out, const char *name, uint64_t max,
+               struct ww_err *err) WW_MUST_CHECK;
 /* Appends one record (written, not yet synced). Returns 0 or WW_EIO (logged
  * once until it works again). */
 int spool_append(struct spool *s, const void *p, size_t len);

@@ -127,7 +127,8 @@ START_TEST(test_exec_runs_and_loop_ends)
     ck_assert_double_lt(close_and_run(&o, &c, &loop), 1.0);
 
     open_one("outputs:\n  - name: ex2\n    type: exec\n    command: [/bin/false]\n"
-             "    retries: 0\n", &c, &loop, &o);
+             "    retries: 0\n",
+             &c, &loop, &o);
     write_n(&o, 1);
     while (metrics_get("wsawatch_output_failures_total", "output=\"ex2\"") < 1)
         uv_run(&loop, UV_RUN_ONCE); /* until it ran and failed */
@@ -441,8 +442,7 @@ START_TEST(test_spool_crc32)
 END_TEST
 
 /* Appends n records "<tag>-<i>" to a new spool of name. */
-static struct spool *spool_with(const char *name, uint64_t max, const char *tag, int n,
-                                size_t pad)
+static struct spool *spool_with(const char *name, uint64_t max, const char *tag, int n, size_t pad)
 {
     struct spool *s;
     struct ww_err err = {0};
@@ -492,10 +492,10 @@ START_TEST(test_spool_keeps_what_is_not_done)
     ck_assert_uint_eq(spool_pending(s), 2);
     spool_close(s); /* r-3 and r-4 were handed out, never done */
     s = spool_with("keep", SPOOL_MAX_DEFAULT, "n", 1, 0);
-    for (const char *want = "r-3"; want != NULL; want = strcmp(want, "r-3") == 0 ? "r-4"
-                                                      : strcmp(want, "r-4") == 0 ? "n-0" : NULL) {
+    for (size_t i = 0; i < 3; i++) { /* the old ones first, in order, then the new one */
+        static const char *const want[3] = {"r-3", "r-4", "n-0"};
         got = next_str(s, &ids[0]);
-        ck_assert_str_eq(got, want);
+        ck_assert_str_eq(got, want[i]);
         xfree(got);
         spool_done(s, ids[0], 1);
     }
