@@ -11,6 +11,7 @@
 
 #include "daemon_int.h"
 #include "metrics.h"
+#include "outputs/spool.h"
 #include "privilege.h"
 #include "timestamp.h"
 #include "platform/platform.h"
@@ -378,7 +379,10 @@ static void poll_cb(uv_timer_t *t)
 
 static void commit_cb(uv_timer_t *t)
 {
-    (void)commit(t->data);
+    struct daemon *d = t->data;
+
+    if (!d->once) /* --once commits at the end, once it knows all was delivered */
+        (void)commit(d);
 }
 
 static int open_outputs(uv_loop_t *loop, struct config *c, struct output **outs, size_t *n)
@@ -575,8 +579,15 @@ static void stop_all(struct daemon *d)
     platform_notify("STOPPING=1");
     log_info("stopping");
     daemon_flush(d);
-    if (commit(d) != 0 && d->once)
+    if (d->once && spool_failed_all() > 0) {
+        /* the lines are read again next time: this run's spooled copies go */
+        log_warnx("%llu messages not delivered; offsets not committed",
+                  (unsigned long long)spool_failed_all());
+        spool_rollback_all();
+        d->exit_code = 2;
+    } else if (commit(d) != 0 && d->once) {
         d->exit_code = 2; /* --once did not get everything it read where it goes */
+    }
     close_outputs(d->outs, d->nouts); /* asynchronous kinds finish in the loop */
     d->outs = NULL;
     d->nouts = 0;
@@ -587,6 +598,7 @@ static void stop_all(struct daemon *d)
     }
     uv_timer_stop(&d->poll);
     uv_timer_stop(&d->commit);
+    uv_close((uv_handle_t *)&d->drain, NULL);
     uv_idle_stop(&d->more);
     uv_close((uv_handle_t *)&d->poll, NULL);
     uv_close((uv_handle_t *)&d->commit, NULL);
@@ -681,12 +693,28 @@ static void start_loop(struct daemon *d)
 
     uv_timer_init(d->loop, &d->poll);
     uv_timer_init(d->loop, &d->commit);
-    d->poll.data = d->commit.data = d;
+    uv_timer_init(d->loop, &d->drain);
+    d->poll.data = d->commit.data = d->drain.data = d;
     restart_timers(d);
     for (size_t i = 0; i < 3; i++) {
         uv_signal_init(d->loop, &d->sigs[i]);
         d->sigs[i].data = d;
         uv_signal_start(&d->sigs[i], signal_cb, signums[i]);
+    }
+}
+
+#define DRAIN_MS 50
+
+/* --once: stops once every spooling output delivered or gave up all it has
+ * (their retries run in the loop meanwhile). */
+static void drain_cb(uv_timer_t *t)
+{
+    struct daemon *d = t->data;
+
+    daemon_flush(d);
+    if (spool_pending_all() == 0) {
+        uv_timer_stop(t);
+        stop_all(d);
     }
 }
 
@@ -702,7 +730,9 @@ static void finish_once(struct daemon *d)
             (void)scan_stream_push(&f->st, 0, 1);
     alerts_tick(&d->alerts, wall_ms()); /* ends the backlog's first tick */
     alerts_tick(&d->alerts, wall_ms()); /* and sends its summaries */
-    stop_all(d);
+    daemon_flush(d);
+    uv_timer_stop(&d->poll); /* what came after the start waits for the next run */
+    uv_timer_start(&d->drain, drain_cb, 0, DRAIN_MS);
 }
 
 static size_t count_files(struct daemon *d)
@@ -713,6 +743,17 @@ static size_t count_files(struct daemon *d)
         for (struct follower *f = in->files; f != NULL; f = f->next)
             n++;
     return n;
+}
+
+/* A spool left by an output no longer configured is said once at start. */
+static void warn_orphan_spools(const struct config *c)
+{
+    char **names = xcalloc(c->noutputs + 1, sizeof(char *));
+
+    for (size_t i = 0; i < c->noutputs; i++)
+        names[i] = c->outputs[i].name;
+    spool_warn_orphans(names, c->noutputs);
+    xfree(names);
 }
 
 /* Before anything is opened: the daemon does not run as root unless told. */
@@ -742,6 +783,8 @@ int daemon_run(const char *config_path, unsigned flags)
         return 2;
     log_configure(d.cfg.log_level, d.cfg.log_target, d.cfg.log_path);
     d.loop = uv_default_loop();
+    spool_set_root(d.cfg.state_dir, (flags & DAEMON_ONCE) != 0);
+    follower_set_bounded((flags & DAEMON_ONCE) != 0);
     if (prepare_state(&d) != 0 || open_outputs(d.loop, &d.cfg, &d.outs, &d.nouts) != 0) {
         engine_free(d.eng);
         config_free(&d.cfg);
@@ -749,6 +792,7 @@ int daemon_run(const char *config_path, unsigned flags)
         return 2;
     }
     d.want_text = any_text(d.outs, d.nouts);
+    warn_orphan_spools(&d.cfg);
     host_len = sizeof(d.host);
     if (uv_os_gethostname(d.host, &host_len) != 0)
         strcpy(d.host, "unknown");
@@ -791,6 +835,7 @@ int daemon_run(const char *config_path, unsigned flags)
     buf_free(&d.ev);
     buf_free(&d.text);
     uv_loop_close(d.loop);
+    spool_set_root(NULL, 0);
     log_info("stopped");
     return d.exit_code;
 }

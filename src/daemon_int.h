@@ -57,6 +57,7 @@ struct daemon {
     size_t nouts;
     struct state st;
     uv_timer_t poll, commit;
+    uv_timer_t drain;            /* --once: waits for the spooling outputs to settle */
     uv_idle_t more;              /* files with more to read than one turn takes */
     uv_signal_t sigs[3];
     uv_async_t wake;             /* requests from other threads (see daemon_request_*) */

@@ -125,6 +125,13 @@ static enum encoding sniff_head(int fd, enum encoding enc)
     return decoder_sniff(head, (size_t)got, &bom);
 }
 
+static int bounded; /* run --once */
+
+void follower_set_bounded(int on)
+{
+    bounded = on;
+}
+
 int follower_open(struct follower *f, const char *path, struct scanner *sc, enum encoding enc,
                   follow_resume_cb resume, void *ctx, struct ww_err *err)
 {
@@ -147,6 +154,7 @@ int follower_open(struct follower *f, const char *path, struct scanner *sc, enum
     f->dev = id.dev;
     f->ino = id.ino;
     f->path = xstrdup(path);
+    f->stop_at = bounded ? id.size : UINT64_MAX;
     f->read_off = resume(ctx, path, f->dev, f->ino, id.size);
     if (f->read_off > id.size)
         f->read_off = 0; /* shorter than we knew it: truncated while we were away */
@@ -189,10 +197,17 @@ int follower_read(struct follower *f, uint64_t now, struct ww_err *err)
         uv_fs_t req;
         size_t room;
         char *p = scan_stream_space(&f->st, &room);
-        uv_buf_t b = uv_buf_init(p, (unsigned)room);
-        ssize_t got = uv_fs_read(NULL, &req, f->fd, &b, 1, (int64_t)f->read_off, NULL);
+        uv_buf_t b;
+        ssize_t got = 0;
 
-        uv_fs_req_cleanup(&req);
+        if (f->stop_at - f->read_off < room) /* --once: not past the size at open */
+            room = f->read_off < f->stop_at ? (size_t)(f->stop_at - f->read_off) : 0;
+        b = uv_buf_init(p, (unsigned)room);
+        if (room > 0)
+            got = uv_fs_read(NULL, &req, f->fd, &b, 1, (int64_t)f->read_off, NULL);
+
+        if (room > 0)
+            uv_fs_req_cleanup(&req);
         if (got < 0) {
             rc = ww_err_set(err, WW_EIO, "%s: read error: %s", f->path, uv_strerror((int)got));
             break;

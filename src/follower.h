@@ -54,7 +54,12 @@ struct follower {
     struct follower *path_next; /* the caller's index by path */
     struct follower *id_next;   /* and by identity */
     int indexed;
+    uint64_t stop_at;    /* with follower_set_bounded: the size at open, read no further */
 };
+
+/* run --once: followers opened from now on read only up to the size their
+ * file had when they were opened, rather than chase a file that grows. */
+void follower_set_bounded(int on);
 
 /* Decides where to start in a file: returns the offset. */
 typedef uint64_t (*follow_resume_cb)(void *ctx, const char *path, uint64_t dev, uint64_t ino,

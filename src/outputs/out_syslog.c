@@ -14,14 +14,17 @@
  * by octet counting (RFC 6587 3.4.1, "LEN SP MSG"). The local daemon (address
  * `local`, /dev/log; or `unix:PATH`) gets the format syslog(3) writes,
  * "<PRI>Mmm dd hh:mm:ss APP-NAME[PID]: MSG", because journald and rsyslog's
- * imuxsock parse that one and misread RFC 5424 on that socket. Messages wait
- * in a bounded queue until the transport took them (a TCP write completed, a
- * datagram sent); the queue is this output's durable point, so flush returns
- * 0 once messages are queued and a message the kernel accepted but a dying
- * connection lost is gone (plain syslog has no acknowledgement). A full queue
- * drops new messages and counts them, logged once until the queue drains
- * (a collector that accepts and never reads fills the socket buffers, then
- * the queue, and never blocks the loop). It knows nothing of files or events.
+ * imuxsock parse that one and misread RFC 5424 on that socket. Each message,
+ * formatted, goes first to the output's spool (spool.c), its durable point:
+ * the durable flush fsyncs it. A bounded queue in memory holds what was read
+ * back from the spool until the transport took it (a TCP write completed, a
+ * datagram sent), when it is done in the spool; a message the kernel accepted
+ * but a dying connection lost is gone (plain syslog has no acknowledgement).
+ * close() closes the spool at once: the next instance sends what was not
+ * taken. Under run --once, SYSLOG_ONCE_TRIES failed connections give up
+ * every message. A collector that accepts and never reads fills the socket
+ * buffers, then the queue, then the spool, and never blocks the loop. It
+ * knows nothing of files or events.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +35,7 @@
 #include "event.h"
 #include "metrics.h"
 #include "outputs/output.h"
+#include "outputs/spool.h"
 #include "platform/platform.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -45,6 +49,8 @@
 #define SYSLOG_CLOSE_MS 2000   /* how long close() goes on sending */
 #define SYSLOG_BATCH 64        /* messages per TCP write */
 #define DROPPED_METRIC "wsawatch_output_dropped_total"
+#define SYSLOG_ONCE_TRIES 3    /* run --once: failed connections before giving up */
+#define SYSLOG_NO_SPOOL UINT64_MAX
 
 enum transport { T_LOCAL, T_UDP, T_TCP };
 
@@ -58,6 +64,7 @@ struct syslog_cfg {
     char *app_name;
     char *hostname; /* NULL: the host's name */
     size_t queue;
+    uint64_t spool_max;
 };
 
 enum link { L_DOWN, L_RESOLVING, L_CONNECTING, L_UP, L_DROPPING };
@@ -66,6 +73,7 @@ struct qmsg {
     char *p;      /* owned: the bytes as sent (TCP: with the length prefix) */
     size_t len;
     uint64_t seq;
+    uint64_t sid;               /* its record in the spool, or SYSLOG_NO_SPOOL */
 };
 
 struct syslog_out {
@@ -97,6 +105,9 @@ struct syslog_out {
     uint64_t dropped_run;       /* dropped since the queue last drained */
     char labels[300];           /* output="NAME" */
     struct buf fmt;
+    struct spool *spool;        /* NULL once closed */
+    int once_fails;             /* run --once: connections that failed */
+    int once_gave_up;
 };
 
 struct send_req {
@@ -123,6 +134,8 @@ static struct qmsg *at(struct syslog_out *s, size_t i)
 static void pop_through(struct syslog_out *s, uint64_t seq)
 {
     while (s->count > 0 && at(s, 0)->seq <= seq) {
+        if (s->spool != NULL && at(s, 0)->sid != SYSLOG_NO_SPOOL)
+            spool_done(s->spool, at(s, 0)->sid, 1);
         xfree(at(s, 0)->p);
         s->head = (s->head + 1) % s->cap;
         s->count--;
@@ -163,10 +176,18 @@ static void handle_closed_cb(uv_handle_t *h)
 /* Closes everything; memory goes when the last handle's callback ran. */
 static void finish(struct syslog_out *s)
 {
+    int kept;
+
     if (s->dead)
         return;
     s->dead = 1;
-    if (s->count > s->nsent)
+    if (s->spool != NULL && s->count > 0)
+        log_info("output '%s': %s: closing: %zu messages kept in the spool for the next start",
+                 s->name, s->address, s->count);
+    kept = s->spool != NULL; /* what was not taken stays in the spool */
+    spool_close(s->spool);
+    s->spool = NULL;
+    if (!kept && s->count > s->nsent)
         log_warnx("output '%s': %s: %zu message(s) not sent before closing", s->name, s->address,
                   s->count - s->nsent);
     uv_close((uv_handle_t *)&s->timer, handle_closed_cb);
@@ -218,11 +239,19 @@ static void timer_cb(uv_timer_t *t)
         pump(s);
 }
 
+static void give_up_rest(struct syslog_out *s);
+
 static void retry_later(struct syslog_out *s)
 {
     if (s->closing) {
         finish(s);
         return;
+    }
+    if (spool_once() && ++s->once_fails >= SYSLOG_ONCE_TRIES && !s->once_gave_up) {
+        log_warnx("output '%s': %s: giving up after %d attempts (run --once)", s->name,
+                  s->address, s->once_fails);
+        s->once_gave_up = 1;
+        give_up_rest(s);
     }
     uv_timer_start(&s->timer, timer_cb, s->retry_ms, 0);
     s->retry_ms = s->retry_ms * 2 > SYSLOG_RETRY_MAX_MS ? SYSLOG_RETRY_MAX_MS : s->retry_ms * 2;
@@ -408,8 +437,38 @@ static void pump_local(struct syslog_out *s)
     }
 }
 
+/* Reads what the spool holds into the queue, in order. */
+static void top_up(struct syslog_out *s)
+{
+    struct qmsg q;
+
+    while (s->spool != NULL && !s->closing && s->count < s->cap &&
+           spool_next(s->spool, &q.p, &q.len, &q.sid) == 1) {
+        q.seq = s->next_seq++;
+        s->q[(s->head + s->count) % s->cap] = q;
+        s->count++;
+    }
+}
+
+/* run --once, the collector unreachable: every message is given up. */
+static void give_up_rest(struct syslog_out *s)
+{
+    for (top_up(s); s->count > 0 && s->nsent == 0; top_up(s))
+        while (s->count > s->nsent) {
+            struct qmsg *q = at(s, 0);
+            if (s->spool != NULL && q->sid != SYSLOG_NO_SPOOL)
+                spool_done(s->spool, q->sid, 0);
+            xfree(q->p);
+            s->head = (s->head + 1) % s->cap;
+            s->count--;
+        }
+}
+
 static void pump(struct syslog_out *s)
 {
+    if (s->once_gave_up)
+        give_up_rest(s);
+    top_up(s);
     if (s->transport == T_LOCAL) {
         pump_local(s);
         return;
@@ -520,12 +579,20 @@ static int write_syslog(struct output *o, const struct out_msg *m)
     struct qmsg q;
     int rc;
 
+    if ((rc = format_msg(s, m, &q)) != 0)
+        return rc;
+    if (spool_append(s->spool, q.p, q.len) == 0) {
+        xfree(q.p);
+        pump(s);
+        return 0;
+    }
+    /* the spool cannot be written: the durable flush fails, offsets wait */
     if (s->count == s->cap) {
+        xfree(q.p);
         count_drop(o, s);
         return WW_ELIMIT;
     }
-    if ((rc = format_msg(s, m, &q)) != 0)
-        return rc;
+    q.sid = SYSLOG_NO_SPOOL;
     q.seq = s->next_seq++;
     s->q[(s->head + s->count) % s->cap] = q;
     s->count++;
@@ -533,12 +600,13 @@ static int write_syslog(struct output *o, const struct out_msg *m)
     return 0;
 }
 
-/* The queue is the durable point of a network output. */
+/* The spool is the durable point: durable flush fsyncs it. */
 static int flush_syslog(struct output *o, int durable, struct ww_err *err)
 {
-    (void)durable, (void)err;
-    pump(o->priv);
-    return 0;
+    struct syslog_out *s = o->priv;
+
+    pump(s);
+    return durable ? spool_sync(s->spool, err) : 0;
 }
 
 static void set_names(struct syslog_out *s, const struct syslog_cfg *c)
@@ -562,13 +630,19 @@ static int open_syslog(struct output *o, struct ww_err *err)
 {
     const struct syslog_cfg *c = o->cfg->kind_cfg;
     struct syslog_out *s;
-    int fd = -1;
+    struct spool *sp;
+    int fd = -1, rc;
 
+    if ((rc = spool_open(&sp, o->cfg->name, c->spool_max, err)) != 0)
+        return rc;
     /* the local daemon is on this machine: not reaching it is a setup error */
-    if (c->transport == T_LOCAL && (fd = platform_syslog_local_open(c->path)) < 0)
+    if (c->transport == T_LOCAL && (fd = platform_syslog_local_open(c->path)) < 0) {
+        spool_close(sp);
         return ww_err_set(err, WW_EIO, "output '%s': syslog socket %s: %s", o->cfg->name,
                           c->path, uv_strerror(fd));
+    }
     s = xcalloc(1, sizeof(*s));
+    s->spool = sp;
     s->name = xstrdup(o->cfg->name);
     s->transport = c->transport;
     s->address = xstrdup(c->transport == T_LOCAL ? c->path : c->address);
@@ -608,6 +682,11 @@ static void close_syslog(struct output *o)
     o->priv = NULL;
     if (s == NULL)
         return;
+    if (s->spool != NULL) {
+        s->closing = 1;
+        finish(s);
+        return;
+    }
     s->closing = 1;
     pump(s);
     if (s->count == 0 || s->state == L_DOWN || s->transport == T_LOCAL) {
@@ -631,7 +710,10 @@ static const struct yfield fields[] = {
     {"facility", Y_STR, 0, "the syslog facility of the messages", "daemon", facility_values},
     {"app_name", Y_STR, 0, "APP-NAME of the messages", "wsawatch", NULL},
     {"hostname", Y_STR, 0, "HOSTNAME of the messages (default: the host's name)", NULL, NULL},
-    {"queue", Y_INT, 0, "messages kept while the collector cannot take them", "1000", NULL},
+    {"queue", Y_INT, 0, "messages read back from the spool and waiting in memory", "1000", NULL},
+    {"spool_max", Y_STR, 0,
+     "bytes the on-disk spool holds at most; past it the oldest messages are dropped", "64MiB",
+     NULL},
 };
 
 static const char *default_app_name(void)
@@ -777,6 +859,7 @@ static int parse_syslog(struct cfg_output *co, struct ydoc *y, yaml_node_t *node
     errors += parse_name(&c->app_name, 48, y, v[2], d);
     errors += parse_name(&c->hostname, 255, y, v[3], d);
     errors += parse_queue(c, y, v[4], d);
+    errors += spool_config_max(y, v[5], &fields[5], &c->spool_max, d);
     return errors;
 }
 

@@ -8,11 +8,14 @@
  * answer is success; 5xx, 429, connection errors and timeouts are retried
  * with a backoff that doubles (capped at 5 minutes) during which the whole
  * output waits, up to `retries` times per message; other answers are
- * permanent failures. For a network output the queue is the durable point:
- * flush returns at once and the daemon commits offsets for what is queued, so
- * a crash may lose what was queued but not sent. close() gives what is in
- * flight or queued a short grace, then aborts, and frees its memory once
- * every handle is closed. Nothing here knows about files being followed.
+ * permanent failures. Every message goes first to the output's spool
+ * (spool.c), which is its durable point: the durable flush fsyncs it, and the
+ * queue in memory is a window of what was read back from it to send. A
+ * message is done in the spool when delivered or given up. close() closes the
+ * spool at once and aborts what is in flight (the next instance sends it
+ * again: at most WH_INFLIGHT repeats) and frees its memory once every handle
+ * is closed. Under run --once, the first message given up after its retries
+ * gives up the rest. Nothing here knows about files being followed.
  */
 #include <curl/curl.h>
 #include <stdio.h>
@@ -22,6 +25,7 @@
 
 #include "metrics.h"
 #include "outputs/output.h"
+#include "outputs/spool.h"
 #include "util/alloc.h"
 #include "util/fsutil.h"
 #include "util/log.h"
@@ -43,12 +47,16 @@ struct webhook_cfg {
     uint64_t backoff_ms;
     long retries;
     size_t queue;
+    uint64_t spool_max;
 };
+
+#define WH_NO_SPOOL UINT64_MAX
 
 struct wh_msg {
     char *json; /* owned copy, not NUL-terminated */
     size_t len;
     long tries; /* attempts that failed and may be retried */
+    uint64_t sid; /* its record in the spool, or WH_NO_SPOOL */
 };
 
 struct wh_req {
@@ -95,6 +103,8 @@ struct webhook {
     int closing, finished;
     size_t lost;      /* messages given up since close() */
     int open_handles; /* freed when the last one is closed */
+    struct spool *spool; /* NULL once closed */
+    int once_gave_up;    /* run --once: a message was given up, so are the rest */
 };
 
 static void pump(struct webhook *w);
@@ -167,9 +177,16 @@ static void note_failure(struct webhook *w, const struct wh_req *r, CURLcode res
     log_warnx("output '%s': POST to %s failed: %s; %s", w->name, w->where, why, then);
 }
 
+static void settle(struct webhook *w, const struct wh_msg *m, int ok)
+{
+    if (w->spool != NULL && m->sid != WH_NO_SPOOL)
+        spool_done(w->spool, m->sid, ok);
+}
+
 static void delivered(struct webhook *w, struct wh_req *r)
 {
     count(w, "wsawatch_output_messages_total", NULL);
+    settle(w, &r->m, 1);
     xfree(r->m.json);
     w->backoff_cur = w->backoff_ms;
     if (w->last_fail != 0)
@@ -182,6 +199,7 @@ static void failed(struct webhook *w, struct wh_req *r)
 {
     count(w, "wsawatch_output_failures_total", w->o ? &w->o->st.failed : NULL);
     w->lost += w->closing;
+    settle(w, &r->m, 0);
     xfree(r->m.json);
 }
 
@@ -200,6 +218,7 @@ static void retry_later(struct webhook *w, struct wh_req *r, CURLcode res, long 
         if (!w->gave_up_logged && !w->closing)
             log_warnx("output '%s': giving up on messages after %ld retries", w->name, w->retries);
         w->gave_up_logged = 1;
+        w->once_gave_up = spool_once();
         failed(w, r);
         return;
     }
@@ -284,8 +303,32 @@ static int start_request(struct webhook *w, struct wh_req *r)
     return 0;
 }
 
+/* Reads what the spool holds into the window, in order. */
+static void top_up(struct webhook *w)
+{
+    struct wh_msg m = {0};
+
+    while (w->spool != NULL && !w->closing && w->n < w->queue &&
+           spool_next(w->spool, &m.json, &m.len, &m.sid) == 1)
+        q_push_back(w, m);
+}
+
+/* run --once, a message given up: the receiver is taken for down. */
+static void give_up_rest(struct webhook *w)
+{
+    top_up(w);
+    while (w->n > 0) {
+        struct wh_req r = {.m = q_pop(w)};
+        failed(w, &r);
+        top_up(w);
+    }
+}
+
 static void pump(struct webhook *w)
 {
+    if (w->once_gave_up && !w->closing)
+        give_up_rest(w);
+    top_up(w);
     while (!w->finished && w->n > 0 && w->inflight < WH_INFLIGHT &&
            (!w->backing_off || w->closing)) {
         struct wh_req *r = xcalloc(1, sizeof(*r));
@@ -434,7 +477,12 @@ static void finish(struct webhook *w)
     uv_handle_t *timers[3] = {(uv_handle_t *)&w->curl_timer, (uv_handle_t *)&w->retry_timer,
                               (uv_handle_t *)&w->close_timer};
     size_t lost = w->lost + (size_t)w->inflight + w->n;
+    int kept = w->spool != NULL; /* what was not done stays in the spool */
 
+    spool_close(w->spool);
+    w->spool = NULL;
+    if (kept)
+        lost = w->lost;
     if (lost > 0)
         log_warnx("output '%s': closing: %zu messages not delivered to %s", w->name, lost,
                   w->where);
@@ -443,12 +491,12 @@ static void finish(struct webhook *w)
         w->reqs = r->next;
         curl_multi_remove_handle(w->multi, r->easy);
         curl_easy_cleanup(r->easy);
-        failed(w, r);
+        kept ? xfree(r->m.json) : failed(w, r);
         xfree(r);
     }
     while (w->n > 0) {
         struct wh_req r = {.m = q_pop(w)};
-        failed(w, &r);
+        kept ? xfree(r.m.json) : failed(w, &r);
     }
     w->finished = 1;
     curl_multi_cleanup(w->multi); /* may still report sockets removed */
@@ -493,6 +541,13 @@ static void close_webhook(struct output *o)
     w->closing = 1;
     w->backing_off = 0;
     uv_timer_stop(&w->retry_timer);
+    if (w->spool != NULL) {
+        if (w->inflight + w->n > 0)
+            log_info("output '%s': closing: %zu messages kept in the spool for the next start",
+                     w->name, (size_t)w->inflight + w->n);
+        finish(w); /* the spool keeps what is not delivered */
+        return;
+    }
     uv_timer_start(&w->close_timer, deadline_cb, WH_CLOSE_GRACE, 0);
     check_done(w);
 }
@@ -634,9 +689,18 @@ static int open_webhook(struct output *o, struct ww_err *err)
 
     if (rc == 0 && (rc = start_multi(w)) != 0)
         ww_err_set(err, rc, "output '%s': cannot set up libcurl", w->name);
+    if (rc == 0)
+        rc = spool_open(&w->spool, w->name, c->spool_max, err);
     if (rc != 0) {
         if (w->multi != NULL)
             curl_multi_cleanup(w->multi);
+        if (w->open_handles > 0) { /* the timers: freed with the last */
+            w->finished = 1;
+            uv_close((uv_handle_t *)&w->curl_timer, timer_closed_cb);
+            uv_close((uv_handle_t *)&w->retry_timer, timer_closed_cb);
+            uv_close((uv_handle_t *)&w->close_timer, timer_closed_cb);
+            return rc;
+        }
         webhook_free(w); /* no handle was made yet */
         return rc;
     }
@@ -648,8 +712,14 @@ static int open_webhook(struct output *o, struct ww_err *err)
 static int write_webhook(struct output *o, const struct out_msg *m)
 {
     struct webhook *w = o->priv;
-    struct wh_msg copy = {xmalloc(m->len ? m->len : 1), m->len, 0};
+    struct wh_msg copy = {NULL, m->len, 0, WH_NO_SPOOL};
 
+    if (spool_append(w->spool, m->json, m->len) == 0) {
+        pump(w);
+        return 0;
+    }
+    /* the spool cannot be written: the durable flush fails, offsets wait */
+    copy.json = xmalloc(m->len ? m->len : 1);
     memcpy(copy.json, m->json, m->len);
     while (w->n >= w->queue)
         drop_oldest(w);
@@ -658,11 +728,13 @@ static int write_webhook(struct output *o, const struct out_msg *m)
     return 0;
 }
 
-/* The queue is the durable point of a network output: nothing to wait for. */
+/* The spool is the durable point: durable flush fsyncs it. */
 static int flush_webhook(struct output *o, int durable, struct ww_err *err)
 {
-    (void)o, (void)durable, (void)err;
-    return 0;
+    struct webhook *w = o->priv;
+
+    pump(w);
+    return durable ? spool_sync(w->spool, err) : 0;
 }
 
 /* ---- configuration */
@@ -678,7 +750,10 @@ static const struct yfield fields[] = {
     {"retries", Y_INT, 0, "times a failed message is retried", "5", NULL},
     {"backoff", Y_STR, 0, "first wait before a retry, doubled each time, at most 5 minutes",
      "1s", NULL},
-    {"queue", Y_INT, 0, "messages waiting at most; the oldest are dropped", "1000", NULL},
+    {"queue", Y_INT, 0, "messages read back from the spool and waiting in memory", "1000", NULL},
+    {"spool_max", Y_STR, 0,
+     "bytes the on-disk spool holds at most; past it the oldest messages are dropped", "64MiB",
+     NULL},
 };
 enum {
     F_URL,
@@ -690,7 +765,8 @@ enum {
     F_TIMEOUT,
     F_RETRIES,
     F_BACKOFF,
-    F_QUEUE
+    F_QUEUE,
+    F_SPOOL_MAX
 };
 
 static int parse_url(struct webhook_cfg *c, struct ydoc *y, yaml_node_t *v, struct diag *d)
@@ -794,6 +870,7 @@ static int parse_webhook(struct cfg_output *o, struct ydoc *y, yaml_node_t *node
     errors += config_get_count(y, v[F_RETRIES], "retries", 0, WH_QUEUE_MAX, &c->retries, d);
     errors += config_get_count(y, v[F_QUEUE], "queue", 1, WH_QUEUE_MAX, &queue, d);
     c->queue = (size_t)queue;
+    errors += spool_config_max(y, v[F_SPOOL_MAX], &fields[F_SPOOL_MAX], &c->spool_max, d);
     return errors;
 }
 

@@ -7,9 +7,10 @@
  * as it likes, and on flush hands them on. flush with durable set gets them
  * to stable storage where the kind has one: the daemon commits offsets only
  * after every output's durable flush succeeded. A kind that sends over the
- * network (webhook, remote syslog) or runs programs (exec) never blocks the
- * loop: it queues, bounded, counts what overflows, and calls "durable" what
- * it has queued; so does stdout, whose reader may stop reading. A kind that
+ * network (webhook, syslog) or runs programs (exec) never blocks the loop: it
+ * appends each message to its on-disk spool (spool.h), sends from there, and
+ * its durable flush fsyncs the spool. stdout, whose reader may stop reading,
+ * queues, bounded, counts what overflows and calls that durable. A kind that
  * must not lose what it took (file) holds it instead and sets `full` past
  * its bound, and the daemon stops reading until that clears. Outputs know
  * nothing of files being followed.

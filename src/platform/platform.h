@@ -128,4 +128,15 @@ int platform_eventlog_report(void *handle, int type, unsigned event_id,
     WW_MUST_CHECK;
 void platform_eventlog_close(void *handle);
 
+/* A program and every process it starts, killed as one (the exec output's
+ * timeout). The program must be spawned with UV_PROCESS_DETACHED: on POSIX
+ * that makes it the leader of a new session and process group, which
+ * platform_child_kill_tree kills (kill(-pid, SIGKILL)). On Windows
+ * platform_child_attach puts it in a job object (*group, freed with
+ * platform_child_free) that platform_child_kill_tree terminates; a process it
+ * started before being put in the job escapes. attach returns 0 or a negative
+ * libuv code (the program is then killed alone). */
+int platform_child_attach(int pid, void **group);
+void platform_child_kill_tree(int pid, void *group);
+void platform_child_free(void *group);
 #endif

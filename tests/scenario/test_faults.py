@@ -673,15 +673,15 @@ class StalledOutputs(unittest.TestCase):
 
     def test_syslog_collector_never_reads(self):
         """A TCP collector that accepts and never reads: socket buffers fill,
-        the queue (20) drops new messages, counted and logged once; once it
-        reads, it gets the oldest messages in order and received + dropped
-        == sent."""
+        then the queue (20), then the spool, whose oldest messages are dropped
+        past spool_max (1MiB), counted and logged once; once it reads, it gets
+        what was kept in order and received + dropped == sent."""
         n, pad = 400, 16000
         with TempDir() as d, SilentServer() as srv:
             self.setup_files(d)
             cfg = config(d, self.log, [
                 {"name": "sl", "type": "syslog", "address": "tcp://127.0.0.1:%d" % srv.port,
-                 "queue": 20, "take": ["events"]},
+                 "queue": 20, "spool_max": "1MiB", "take": ["events"]},
                 file_out("mirror", self.mirror), metrics_out(self.prom)])
             with Daemon(cfg).start() as dm:
                 for k in range(0, n, 50):
@@ -689,10 +689,10 @@ class StalledOutputs(unittest.TestCase):
                 wwtest.wait_until(lambda: len(self.mirror_tags()) == n, 20,
                                   "every event in the file output, in time", dm)
                 self.committed(dm)
-                dm.wait_stderr(r"output 'sl': tcp://127\.0\.0\.1:%d: queue full \(20 messages\); "
-                               r"dropping new ones" % srv.port, 5)
+                dm.wait_stderr(r"output 'sl': spool full \(spool_max 1048576 bytes\); "
+                               r"dropping the oldest messages", 5)
                 time.sleep(0.5)
-                dropped = metric(self.prom, "wsawatch_output_dropped_total", "sl")
+                dropped = metric(self.prom, "wsawatch_spool_dropped_total", "sl")
                 self.assertGreater(dropped, 0)
                 rss = rss_kb(dm.proc.pid) / 1024.0
                 srv.read_all()
@@ -704,18 +704,19 @@ class StalledOutputs(unittest.TestCase):
                 msgs = wwtest.wait_until(received, 20, "received + dropped == %d" % n, dm)
                 evs = [json.loads(b"{" + m.partition(b" {")[2]) for m in msgs]
                 seq = [int(t.split("-")[0][1:]) + int(t.split("-")[1]) for t in tags(evs)]
-                self.assertEqual(seq, list(range(len(msgs))), "the oldest, in order")
-                dm.wait_stderr(r"output 'sl': .*queue drained; %d messages had been dropped"
+                self.assertEqual(seq, sorted(set(seq)), "in order, each once")
+                self.assertEqual(seq[-1], n - 1, "the newest were kept")
+                dm.wait_stderr(r"output 'sl': spool drained; %d messages had been dropped"
                                % dropped, 5)
                 err = dm.stderr_text()
-                self.assertEqual(count(r"queue full", err), 1, err)
+                self.assertEqual(count(r"spool full", err), 1, err)
                 print("syslog: %d delivered, %d dropped, RSS %.1f MB" % (len(msgs), dropped, rss))
                 self.assertEqual(dm.stop(), 0, dm.describe())
 
     def test_webhook_never_answers(self):
         """A receiver that accepts and never answers: 4 requests wait for
-        their timeout, 5 messages queue, the oldest of the rest are dropped
-        (exactly 41 of 50), then every message is either dropped or failed."""
+        their timeout, 5 messages queue, the rest wait in the spool (nothing is
+        dropped), then every message fails after its timeout (retries 0)."""
         with TempDir() as d, SilentServer() as srv:
             self.setup_files(d)
             append(self.log, lines("w", 50))  # read at once at start
@@ -726,8 +727,6 @@ class StalledOutputs(unittest.TestCase):
             with Daemon(cfg).start() as dm:
                 wwtest.wait_until(lambda: self.mirror_tags() == want("w", 50), 5,
                                   "every event in the file output, in time", dm)
-                wwtest.wait_until(lambda: metric(self.prom, "wsawatch_output_dropped_total",
-                                                 "hook") == 41, 5, "41 dropped", dm)
                 self.committed(dm)
                 append(self.log, lines("x", 10))  # reading goes on
                 wwtest.wait_until(lambda: self.mirror_tags() == want("w", 50) + want("x", 10),
@@ -740,19 +739,20 @@ class StalledOutputs(unittest.TestCase):
                            for k in ("dropped", "failures", "messages")]
                     return got if sum(got) == 60 else None
                 dropped, failed, delivered = wwtest.wait_until(
-                    settled, 20, "dropped + failed == 60", dm)
+                    settled, 40, "dropped + failed == 60", dm)
                 self.assertEqual(delivered, 0)
+                self.assertEqual(dropped, 0)
                 err = dm.stderr_text()
-                self.assertEqual(count(r"output 'hook': queue full \(5 messages\); dropping the "
-                                       r"oldest", err), 1, err)
+                self.assertEqual(count(r"dropping", err), 0, err)
                 self.assertEqual(count(r"output 'hook': POST to .* failed", err), 1, err)
                 print("webhook: %d dropped, %d failed" % (dropped, failed))
                 self.assertEqual(dm.stop(), 0, dm.describe())
 
     def test_exec_never_reads_nor_exits(self):
         """A program that never reads its input nor exits (and a message
-        bigger than a pipe holds): 2 run, 3 wait, 15 of 20 are dropped; each
-        run is killed after its timeout; nothing is left running."""
+        bigger than a pipe holds): 2 run, 3 wait, 15 wait in the spool; each
+        run is killed after its timeout (retries 0: each fails once); nothing
+        is dropped and nothing is left running."""
         with TempDir() as d:
             self.setup_files(d)
             append(self.log, lines("e", 20, 100000))
@@ -760,25 +760,23 @@ class StalledOutputs(unittest.TestCase):
                                      "max_line_bytes": "1MiB"}], [
                 {"name": "run", "type": "exec", "take": ["events"],
                  "command": [sys.executable, "-c", "import time; time.sleep(3600)"],
-                 "max_running": 2, "queue": 3, "timeout": "1s"},
+                 "max_running": 2, "queue": 3, "timeout": "1s", "retries": 0},
                 file_out("mirror", self.mirror), metrics_out(self.prom)], commit_interval=COMMIT)
             with Daemon(cfg).start() as dm:
                 wwtest.wait_until(lambda: self.mirror_tags() == want("e", 20), 5,
                                   "every event in the file output, in time", dm)
                 self.committed(dm)
-                wwtest.wait_until(lambda: metric(self.prom, "wsawatch_output_dropped_total",
-                                                 "run") == 15, 5, "15 dropped", dm)
                 wwtest.wait_until(lambda: metric(self.prom, "wsawatch_output_failures_total",
-                                                 "run") == 5, 15, "5 killed", dm)
+                                                 "run") == 20, 30, "20 killed", dm)
                 wwtest.wait_until(lambda: not children(dm.proc.pid), 5,
                                   "no program left running", dm)
                 time.sleep(0.5)
                 m = prom(self.prom)
-                self.assertEqual(m.get('wsawatch_output_dropped_total{output="run"}'), 15)
-                self.assertEqual(m.get('wsawatch_output_failures_total{output="run"}'), 5)
+                self.assertEqual(m.get('wsawatch_output_dropped_total{output="run"}', 0), 0)
+                self.assertEqual(m.get('wsawatch_output_failures_total{output="run"}'), 20)
                 self.assertEqual(m.get('wsawatch_output_messages_total{output="run"}', 0), 0)
                 err = dm.stderr_text()
-                self.assertEqual(count(r"output 'run': .*dropping the oldest", err), 1, err)
+                self.assertEqual(count(r"dropping", err), 0, err)
                 self.assertEqual(count(r"killed after the 1000ms timeout", err), 1, err)
                 self.assertEqual(dm.stop(), 0, dm.describe())
 

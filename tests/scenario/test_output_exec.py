@@ -137,7 +137,7 @@ class Exec(unittest.TestCase):
             log = setup_logs(d)
             out = os.path.join(d, "calls.jsonl")
             prog = script(d, "fails", out, status=3)
-            cfg = daemon_config(d, [{"path": log}], [execout([prog])])
+            cfg = daemon_config(d, [{"path": log}], [execout([prog], retries=0)])
             with Daemon(cfg).start() as dm:
                 append(log, "".join("ERROR n%d %s\n" % (i, RESET_LINE) for i in range(3)))
                 wwtest.wait_until(lambda: len(records(out)) == 3, 10, "three runs", dm)
@@ -147,7 +147,7 @@ class Exec(unittest.TestCase):
                                  dm.stderr_text())
                 self.assertEqual(dm.stop(), 0, dm.describe())
 
-    def test_full_queue_drops_oldest(self):
+    def test_small_queue_drops_nothing_the_spool_holds_the_rest(self):
         with TempDir() as d:
             log = setup_logs(d)
             out = os.path.join(d, "calls.jsonl")
@@ -156,13 +156,12 @@ class Exec(unittest.TestCase):
                                 [execout([prog], max_running=1, queue=2)])
             with Daemon(cfg).start() as dm:
                 append(log, "".join("ERROR n%d %s\n" % (i, RESET_LINE) for i in range(6)))
-                dm.wait_stderr(r"output 'page': .*dropping the oldest", 5)
-                dm.wait_stderr(r"output 'page': queue drained; 3 messages had been dropped", 10)
-                got = wwtest.wait_until(lambda: len(records(out)) == 3 and records(out), 10,
-                                        "three runs", dm)
+                got = wwtest.wait_until(lambda: len(records(out)) == 6 and records(out), 10,
+                                        "six runs", dm)
                 msgs = [json.loads(r["stdin"])["message"].split()[1] for r in got]
-                self.assertEqual(msgs, ["n0", "n4", "n5"], "the first ran, the newest waited")
+                self.assertEqual(msgs, ["n%d" % i for i in range(6)], "all ran, in order")
                 self.assertEqual(dm.stop(), 0, dm.describe())
+                self.assertNotIn("dropping", dm.stderr_text())
 
     def test_check_rejects_bad_commands(self):
         with TempDir() as d:

@@ -18,12 +18,12 @@ class Receiver:
 
     answers: a list of what to do with the first requests, in order; each is
     an HTTP status (int) or ("sleep", seconds, status). Later requests get
-    `then`. self.requests: dicts with path, headers (lower-case names), body
+    `then` (which a test may change). port: 0 for any free one. self.requests: dicts with path, headers (lower-case names), body
     (bytes), status (what was answered; None if the client went away,
     "late" after a sleep) and
     t (time.monotonic() when it arrived). Use as a context manager."""
 
-    def __init__(self, answers=(), then=200, tls=None):
+    def __init__(self, answers=(), then=200, tls=None, port=0):
         self.answers = list(answers)
         self.then = then
         self.requests = []
@@ -62,7 +62,7 @@ class Receiver:
             def log_message(self, *a):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         if tls is not None:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

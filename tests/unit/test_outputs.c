@@ -20,10 +20,12 @@
 #include "config.h"
 #include "metrics.h"
 #include "outputs/output.h"
+#include "outputs/spool.h"
 #include "testutil.h"
 #include "wsawatch_config.h"
 #include "outputs/fdwriter.h"
 #include "util/alloc.h"
+#include "util/fsutil.h"
 
 static const char msg_json[] = "{\"event\":{\"kind\":\"event\"},\"message\":\"x\"}";
 
@@ -90,11 +92,12 @@ START_TEST(test_webhook_close_ends_loop)
     write_n(&o, 3);
     ck_assert_uint_eq(o.st.written, 3);
     ck_assert_double_lt(close_and_run(&o, &c, &loop), 3.0);
-    ck_assert_double_eq(metrics_get("wsawatch_output_failures_total", "output=\"wh1\""), 3);
+    /* not failed: kept in the spool for the next start */
+    ck_assert_double_eq(metrics_get("wsawatch_output_failures_total", "output=\"wh1\""), 0);
 }
 END_TEST
 
-START_TEST(test_webhook_queue_drops_oldest)
+START_TEST(test_webhook_small_queue_drops_nothing)
 {
     struct config c;
     struct output o;
@@ -103,9 +106,8 @@ START_TEST(test_webhook_queue_drops_oldest)
     open_one("outputs:\n  - name: wh2\n    type: webhook\n    url: http://127.0.0.1:1/x\n"
              "    queue: 2\n",
              &c, &loop, &o);
-    write_n(&o, 10); /* 4 start at once, 2 wait, 4 are dropped */
-    ck_assert_uint_eq(o.st.dropped, 4);
-    ck_assert_double_eq(metrics_get("wsawatch_output_dropped_total", "output=\"wh2\""), 4);
+    write_n(&o, 10); /* 4 start at once, 2 wait, 4 wait in the spool */
+    ck_assert_uint_eq(o.st.dropped, 0);
     ck_assert_double_lt(close_and_run(&o, &c, &loop), 3.0);
 }
 END_TEST
@@ -124,8 +126,12 @@ START_TEST(test_exec_runs_and_loop_ends)
     ck_assert_double_eq(metrics_get("wsawatch_output_messages_total", "output=\"ex1\""), 2);
     ck_assert_double_lt(close_and_run(&o, &c, &loop), 1.0);
 
-    open_one("outputs:\n  - name: ex2\n    type: exec\n    command: [/bin/false]\n", &c, &loop, &o);
+    open_one("outputs:\n  - name: ex2\n    type: exec\n    command: [/bin/false]\n"
+             "    retries: 0\n",
+             &c, &loop, &o);
     write_n(&o, 1);
+    while (metrics_get("wsawatch_output_failures_total", "output=\"ex2\"") < 1)
+        uv_run(&loop, UV_RUN_ONCE); /* until it ran and failed */
     ck_assert_double_lt(close_and_run(&o, &c, &loop), 3.0);
     ck_assert_double_eq(metrics_get("wsawatch_output_failures_total", "output=\"ex2\""), 1);
 }
@@ -425,17 +431,186 @@ START_TEST(test_eventlog)
 }
 END_TEST
 
+static char state_dir[4096];
+
+START_TEST(test_spool_crc32)
+{
+    ck_assert_uint_eq(spool_crc32(0, "123456789", 9), 0xCBF43926u); /* the check value */
+    ck_assert_uint_eq(spool_crc32(spool_crc32(0, "1234", 4), "56789", 5), 0xCBF43926u);
+    ck_assert_uint_eq(spool_crc32(0, "", 0), 0);
+}
+END_TEST
+
+/* Appends n records "<tag>-<i>" to a new spool of name. */
+static struct spool *spool_with(const char *name, uint64_t max, const char *tag, int n, size_t pad)
+{
+    struct spool *s;
+    struct ww_err err = {0};
+    char *rec = xcalloc(1, pad + 64);
+
+    ck_assert_msg(spool_open(&s, name, max, &err) == 0, "%s", err.msg);
+    for (int i = 0; i < n; i++) {
+        int len = snprintf(rec, 64, "%s-%d", tag, i);
+        memset(rec + len, '.', pad);
+        ck_assert_int_eq(spool_append(s, rec, (size_t)len + pad), 0);
+    }
+    ck_assert_int_eq(spool_sync(s, &err), 0);
+    xfree(rec);
+    return s;
+}
+
+/* The next record, NUL-terminated (owned), or NULL. */
+static char *next_str(struct spool *s, uint64_t *id)
+{
+    char *p, *out;
+    size_t len;
+
+    if (spool_next(s, &p, &len, id) != 1)
+        return NULL;
+    out = xasprintf("%.*s", (int)len, p);
+    xfree(p);
+    return out;
+}
+
+START_TEST(test_spool_keeps_what_is_not_done)
+{
+    struct spool *s = spool_with("keep", (64u << 20), "r", 5, 0);
+    uint64_t ids[5];
+    char *got;
+
+    for (int i = 0; i < 5; i++) {
+        char want[16];
+        snprintf(want, sizeof(want), "r-%d", i);
+        got = next_str(s, &ids[i]);
+        ck_assert_str_eq(got, want);
+        xfree(got);
+    }
+    ck_assert_ptr_null(next_str(s, &ids[0]));
+    spool_done(s, ids[0], 1);
+    spool_done(s, ids[2], 1); /* out of order: r-1 still holds the checkpoint */
+    spool_done(s, ids[1], 1);
+    ck_assert_uint_eq(spool_pending(s), 2);
+    spool_close(s); /* r-3 and r-4 were handed out, never done */
+    s = spool_with("keep", (64u << 20), "n", 1, 0);
+    for (size_t i = 0; i < 3; i++) { /* the old ones first, in order, then the new one */
+        static const char *const want[3] = {"r-3", "r-4", "n-0"};
+        got = next_str(s, &ids[0]);
+        ck_assert_str_eq(got, want[i]);
+        xfree(got);
+        spool_done(s, ids[0], 1);
+    }
+    ck_assert_uint_eq(spool_pending(s), 0);
+    spool_close(s);
+    s = spool_with("keep", (64u << 20), "m", 0, 0);
+    ck_assert_ptr_null(next_str(s, &ids[0])); /* everything was done */
+    spool_close(s);
+}
+END_TEST
+
+START_TEST(test_spool_skips_damaged_records)
+{
+    struct spool *s = spool_with("dmg", (64u << 20), "rec", 3, 0);
+    char *path = xasprintf("%s/spool/dmg/0000000000000001.seg", state_dir), *data = NULL, *got;
+    size_t len;
+    struct ww_err err = {0};
+    uint64_t id;
+    FILE *f;
+
+    spool_close(s);
+    ck_assert_int_eq(fs_read_all(path, 4096, &data, &len, &err), 0);
+    ck_assert_uint_eq(len, 3 * (12 + 5));
+    data[17 + 12 + 2] ^= 0x20; /* "rec-1": the CRC no longer matches */
+    f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+    fclose(f);
+    s = spool_with("dmg", (64u << 20), "x", 0, 0);
+    got = next_str(s, &id);
+    ck_assert_str_eq(got, "rec-0");
+    xfree(got);
+    got = next_str(s, &id);
+    ck_assert_str_eq(got, "rec-2");
+    xfree(got);
+    ck_assert_double_eq(metrics_get("wsawatch_spool_corrupt_total", "output=\"dmg\""), 1);
+    spool_close(s);
+    xfree(data);
+    xfree(path);
+}
+END_TEST
+
+START_TEST(test_spool_drops_oldest_past_its_cap)
+{
+    /* 1 MiB cap, 64 KiB segments (cap / 8 under the floor), 300 records of 10 KiB */
+    struct spool *s = spool_with("cap", 1u << 20, "big", 300, 10240);
+    char *got;
+    uint64_t id;
+    int first;
+
+    got = next_str(s, &id);
+    ck_assert_ptr_nonnull(got);
+    ck_assert_int_eq(sscanf(got, "big-%d", &first), 1);
+    xfree(got);
+    /* the oldest went, a segment (7 records) at a time: what is left is at
+     * most the cap (102 records), and at least the cap less two segments */
+    ck_assert_int_ge(first, 300 - 102);
+    ck_assert_int_le(first, 300 - 102 + 14);
+    ck_assert_double_eq(metrics_get("wsawatch_spool_dropped_total", "output=\"cap\""), first);
+    spool_close(s);
+}
+END_TEST
+
+/* Removes dir and what is under it (the spools the tests made). */
+static void rm_tree(const char *dir)
+{
+    struct ww_err err = {0};
+    char **names = NULL;
+    int n = fs_list_dir(dir, &names, &err);
+    uv_fs_t req;
+
+    for (int i = 0; i < n; i++) {
+        char *path = xasprintf("%s/%s", dir, names[i]);
+        if (fs_is_dir(path, &err) == 1)
+            rm_tree(path);
+        else
+            remove(path);
+        xfree(path);
+        xfree(names[i]);
+    }
+    xfree(names);
+    uv_fs_rmdir(NULL, &req, dir, NULL);
+    uv_fs_req_cleanup(&req);
+}
+
 int main(void)
 {
     Suite *s = suite_create("outputs");
     TCase *tc = tcase_create("outputs");
+    uv_fs_t req;
+    char tmp[2048], tmpl[4096];
+    size_t n = sizeof(tmp);
+    int rc;
+
+    if (uv_os_tmpdir(tmp, &n) != 0)
+        snprintf(tmp, sizeof(tmp), ".");
+    snprintf(tmpl, sizeof(tmpl), "%s/wsawatch-spool-XXXXXX", tmp);
+    if (uv_fs_mkdtemp(NULL, &req, tmpl, NULL) != 0) {
+        fprintf(stderr, "cannot make a directory like %s\n", tmpl);
+        return 1;
+    }
+    snprintf(state_dir, sizeof(state_dir), "%s", req.path);
+    uv_fs_req_cleanup(&req);
+    spool_set_root(state_dir, 0); /* the spooling outputs' files go here */
 
 #ifdef SIGPIPE
     signal(SIGPIPE, SIG_IGN); /* as the daemon does: a child that exits unread gives EPIPE */
 #endif
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_webhook_close_ends_loop);
-    tcase_add_test(tc, test_webhook_queue_drops_oldest);
+    tcase_add_test(tc, test_webhook_small_queue_drops_nothing);
+    tcase_add_test(tc, test_spool_crc32);
+    tcase_add_test(tc, test_spool_keeps_what_is_not_done);
+    tcase_add_test(tc, test_spool_skips_damaged_records);
+    tcase_add_test(tc, test_spool_drops_oldest_past_its_cap);
     tcase_add_test(tc, test_exec_runs_and_loop_ends);
     tcase_add_test(tc, test_keys_and_errors);
     tcase_add_test(tc, test_eventlog);
@@ -443,5 +618,8 @@ int main(void)
     tcase_add_test(tc, test_file_holds_and_hands_over);
     tcase_add_test(tc, test_fdwriter_drops_whole_messages);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    rc = tu_run(s);
+    spool_set_root(NULL, 0);
+    rm_tree(state_dir);
+    return rc;
 }

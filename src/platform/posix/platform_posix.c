@@ -130,3 +130,22 @@ void platform_syslog_local_close(int fd)
 {
     close(fd);
 }
+
+int platform_child_attach(int pid, void **group)
+{
+    (void)pid;
+    *group = NULL; /* setsid() made by libuv: the process group is the pid */
+    return 0;
+}
+
+void platform_child_kill_tree(int pid, void *group)
+{
+    (void)group;
+    if (pid > 0 && kill(-(pid_t)pid, SIGKILL) != 0)
+        (void)kill((pid_t)pid, SIGKILL); /* not a group leader after all */
+}
+
+void platform_child_free(void *group)
+{
+    (void)group;
+}

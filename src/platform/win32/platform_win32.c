@@ -108,3 +108,45 @@ int platform_group_readable(const char *path, char *group, size_t n)
     (void)n;
     return -1;
 }
+
+/* A job object holding the program and what it starts. Closing it kills
+ * nothing (as on POSIX, only the timeout kills the tree). */
+int platform_child_attach(int pid, void **group)
+{
+    HANDLE job = CreateJobObjectW(NULL, NULL), proc;
+    int rc = 0;
+
+    *group = NULL;
+    if (job == NULL)
+        return uv_translate_sys_error((int)GetLastError());
+    proc = OpenProcess(PROCESS_SET_QUOTA | PROCESS_TERMINATE, FALSE, (DWORD)pid);
+    if (proc == NULL || !AssignProcessToJobObject(job, proc))
+        rc = uv_translate_sys_error((int)GetLastError());
+    if (proc != NULL)
+        CloseHandle(proc);
+    if (rc != 0) {
+        CloseHandle(job);
+        return rc;
+    }
+    *group = job;
+    return 0;
+}
+
+void platform_child_kill_tree(int pid, void *group)
+{
+    HANDLE proc;
+
+    if (group != NULL && TerminateJobObject((HANDLE)group, 1))
+        return;
+    proc = OpenProcess(PROCESS_TERMINATE, FALSE, (DWORD)pid);
+    if (proc != NULL) {
+        TerminateProcess(proc, 1);
+        CloseHandle(proc);
+    }
+}
+
+void platform_child_free(void *group)
+{
+    if (group != NULL)
+        CloseHandle((HANDLE)group);
+}
