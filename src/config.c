@@ -291,6 +291,22 @@ int config_get_count(struct ydoc *y, yaml_node_t *n, const char *key, long min, 
     return 1;
 }
 
+int config_get_retries(struct ydoc *y, yaml_node_t *n, const struct yfield *f, long max,
+                       long *out, struct diag *d)
+{
+    const char *s = n != NULL ? ydoc_str(n) : f->def;
+    long v;
+
+    if (s != NULL && strcmp(s, "forever") == 0)
+        return *out = -1, 0;
+    if (n == NULL)
+        return *out = config_default_count(f), 0;
+    if (ydoc_long(n, &v) == 0 && v >= 0 && v <= max)
+        return *out = v, 0;
+    ydoc_error(y, n, d, "'%s' must be forever or a number from 0 to %ld", f->key, max);
+    return 1;
+}
+
 /* auto, arrival, or a pattern (checked by compiling it here). */
 static int get_timestamp(struct ydoc *y, yaml_node_t *n, struct cfg_input *in, struct diag *d)
 {

@@ -106,6 +106,10 @@ int config_get_duration(struct ydoc *y, yaml_node_t *n, const char *key, uint64_
                         uint64_t *ms, struct diag *d);
 int config_get_count(struct ydoc *y, yaml_node_t *n, const char *key, long min, long max,
                      long *out, struct diag *d);
+/* A retry count: a whole number from 0 to max, or "forever" (-1). With a NULL
+ * node *out takes f's default. Returns 0, or 1 after adding an error. */
+int config_get_retries(struct ydoc *y, yaml_node_t *n, const struct yfield *f, long max,
+                       long *out, struct diag *d);
 
 /* "500ms", "60s", "10m", "2h", "1d" -> milliseconds. Returns 0 or WW_EINVAL. */
 int config_parse_duration(const char *s, uint64_t *ms) WW_MUST_CHECK;

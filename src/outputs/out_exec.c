@@ -11,7 +11,8 @@
  * object on Windows; see platform.h), so a program still running after
  * `timeout` is killed with everything it started. A non-zero exit, a signal
  * or a timeout is a failure, logged when the kind of failure changes rather
- * than once per message, and retried `retries` times with a doubling backoff
+ * than once per message, and retried (forever by default, or `retries` times:
+ * spool_give_up) with a doubling backoff
  * during which the output waits. Every message goes first to the output's
  * spool (spool.c), its durable point; at most `queue` messages read back from
  * it wait in memory and max_running programs run at once. close() closes the
@@ -289,7 +290,7 @@ static void retry_cb(uv_timer_t *t)
  * given up after its retries. Takes m. */
 static void failed_run(struct exec_out *x, struct ex_msg m)
 {
-    if (x->closing || x->finished || m.tries >= x->retries) {
+    if (x->closing || x->finished || spool_give_up(m.tries, x->retries)) {
         x->once_gave_up = spool_once();
         settle(x, &m, 0);
         return;
@@ -671,7 +672,10 @@ static const struct yfield fields[] = {
     {"timeout", Y_STR, 0, "a program still running after this is killed", "10s", NULL},
     {"max_running", Y_INT, 0, "programs running at once", "4", NULL},
     {"queue", Y_INT, 0, "messages read back from the spool and waiting in memory", "100", NULL},
-    {"retries", Y_INT, 0, "times a message whose program failed is run again", "5", NULL},
+    {"retries", Y_STR, 0,
+     "times a message whose program failed is run again before it is given up (and counted); forever keeps it "
+     "in the spool until it is delivered (run --once then gives up after 5)",
+     "forever", NULL},
     {"backoff", Y_STR, 0, "first wait before a retry, doubled each time", "1s", NULL},
     {"spool_max", Y_STR, 0,
      "bytes the on-disk spool holds at most; past it the oldest messages are dropped", "64MiB",
@@ -757,7 +761,6 @@ static int parse_exec(struct cfg_output *o, struct ydoc *y, yaml_node_t *node, y
     c->timeout_ms = config_default_duration(&fields[F_TIMEOUT]);
     c->max_running = config_default_count(&fields[F_MAX_RUNNING]);
     c->queue = config_default_count(&fields[F_QUEUE]);
-    c->retries = config_default_count(&fields[F_RETRIES]);
     c->backoff_ms = config_default_duration(&fields[F_BACKOFF]);
     o->kind_cfg = c;
     if (v[F_COMMAND] != NULL)
@@ -766,7 +769,7 @@ static int parse_exec(struct cfg_output *o, struct ydoc *y, yaml_node_t *node, y
     errors += config_get_count(y, v[F_MAX_RUNNING], "max_running", 1, EXEC_LIMIT,
                                &c->max_running, d);
     errors += config_get_count(y, v[F_QUEUE], "queue", 1, EXEC_LIMIT, &c->queue, d);
-    errors += config_get_count(y, v[F_RETRIES], "retries", 0, EXEC_LIMIT, &c->retries, d);
+    errors += config_get_retries(y, v[F_RETRIES], &fields[F_RETRIES], EXEC_LIMIT, &c->retries, d);
     errors += config_get_duration(y, v[F_BACKOFF], "backoff", 1, &c->backoff_ms, d);
     errors += spool_config_max(y, v[F_SPOOL_MAX], &fields[F_SPOOL_MAX], &c->spool_max, d);
     return errors;

@@ -7,7 +7,8 @@
  * things best) and counted. At most WH_INFLIGHT requests run at once. A 2xx
  * answer is success; 5xx, 429, connection errors and timeouts are retried
  * with a backoff that doubles (capped at 5 minutes) during which the whole
- * output waits, up to `retries` times per message; other answers are
+ * output waits, until it is delivered or `retries` runs out (forever by
+ * default: spool_give_up); other answers are
  * permanent failures. Every message goes first to the output's spool
  * (spool.c), which is its durable point: the durable flush fsyncs it, and the
  * queue in memory is a window of what was read back from it to send. A
@@ -213,10 +214,11 @@ static void retry_cb(uv_timer_t *t)
 
 static void retry_later(struct webhook *w, struct wh_req *r, CURLcode res, long status)
 {
-    if (w->closing || r->m.tries >= w->retries) {
+    if (w->closing || spool_give_up(r->m.tries, w->retries)) {
         note_failure(w, r, res, status, "message given up");
         if (!w->gave_up_logged && !w->closing)
-            log_warnx("output '%s': giving up on messages after %ld retries", w->name, w->retries);
+            log_warnx("output '%s': giving up on messages after %ld retries", w->name,
+                      (long)r->m.tries);
         w->gave_up_logged = 1;
         w->once_gave_up = spool_once();
         failed(w, r);
@@ -747,7 +749,10 @@ static const struct yfield fields[] = {
     {"tls_verify", Y_BOOL, 0, "check the server's certificate", "true", NULL},
     {"ca_file", Y_STR, 0, "CA certificates (PEM) to check the server with", NULL, NULL},
     {"timeout", Y_STR, 0, "time allowed for one request", "10s", NULL},
-    {"retries", Y_INT, 0, "times a failed message is retried", "5", NULL},
+    {"retries", Y_STR, 0,
+     "times a failed message is retried before it is given up (and counted); forever keeps it "
+     "in the spool until it is delivered (run --once then gives up after 5)",
+     "forever", NULL},
     {"backoff", Y_STR, 0, "first wait before a retry, doubled each time, at most 5 minutes",
      "1s", NULL},
     {"queue", Y_INT, 0, "messages read back from the spool and waiting in memory", "1000", NULL},
@@ -858,7 +863,6 @@ static int parse_webhook(struct cfg_output *o, struct ydoc *y, yaml_node_t *node
     c->tls_verify = config_default_bool(&fields[F_TLS]);
     c->timeout_ms = config_default_duration(&fields[F_TIMEOUT]);
     c->backoff_ms = config_default_duration(&fields[F_BACKOFF]);
-    c->retries = config_default_count(&fields[F_RETRIES]);
     o->kind_cfg = c;
     if (v[F_URL] != NULL)
         errors += parse_url(c, y, v[F_URL], d);
@@ -867,7 +871,7 @@ static int parse_webhook(struct cfg_output *o, struct ydoc *y, yaml_node_t *node
     errors += parse_tls(c, y, v, d);
     errors += config_get_duration(y, v[F_TIMEOUT], "timeout", 1, &c->timeout_ms, d);
     errors += config_get_duration(y, v[F_BACKOFF], "backoff", 1, &c->backoff_ms, d);
-    errors += config_get_count(y, v[F_RETRIES], "retries", 0, WH_QUEUE_MAX, &c->retries, d);
+    errors += config_get_retries(y, v[F_RETRIES], &fields[F_RETRIES], WH_QUEUE_MAX, &c->retries, d);
     errors += config_get_count(y, v[F_QUEUE], "queue", 1, WH_QUEUE_MAX, &queue, d);
     c->queue = (size_t)queue;
     errors += spool_config_max(y, v[F_SPOOL_MAX], &fields[F_SPOOL_MAX], &c->spool_max, d);

@@ -176,6 +176,13 @@ int spool_once(void)
     return once_mode;
 }
 
+int spool_give_up(long tries, long retries)
+{
+    if (retries < 0)
+        return once_mode && tries >= SPOOL_ONCE_RETRIES;
+    return tries >= retries;
+}
+
 int spool_open(struct spool **out, const char *name, uint64_t max, struct ww_err *err)
 {
     struct spool *s;

@@ -68,6 +68,13 @@ void spool_rollback_all(void);
 /* Undelivered records summed over every open spool (for --once). */
 uint64_t spool_failed_all(void);
 
+/* Whether a message that failed `tries` times is given up, for an output
+ * whose `retries` key is n (-1: forever). A spooled message is kept until it
+ * is delivered, the spool's cap being the bound; run --once, which must end,
+ * gives up after SPOOL_ONCE_RETRIES when retries is forever. */
+#define SPOOL_ONCE_RETRIES 5
+int spool_give_up(long tries, long retries);
+
 /* Parses spool_max (a size, 1MiB to 1TiB; absent: f's default) into *max.
  * Returns the number of errors added to d. */
 int spool_config_max(struct ydoc *y, yaml_node_t *n, const struct yfield *f, uint64_t *max,
