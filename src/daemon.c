@@ -20,6 +20,11 @@
 
 #define DAEMON_EVENT_MAX (16u << 20)
 #define DAEMON_EVENT_LINE_CUT (DAEMON_EVENT_MAX / 8) /* escaped, at most 6 bytes each */
+/* A line's time further ahead of the clock than this is a skewed clock or a
+ * wrong zone, not a line from the future: it is taken as read now. Zone
+ * mistakes are whole hours and skew between hosts in sync is seconds, so
+ * one value fits every input (no key). */
+#define LINE_AHEAD_MAX_MS (5 * 60 * 1000)
 
 static struct daemon *running;
 static uv_mutex_t requests_lock; /* guards pending and running's wake handle */
@@ -109,6 +114,12 @@ static int64_t wall_ms(void)
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
+/* The clock cooldowns and resolution run by. */
+static int64_t mono_ms(void)
+{
+    return (int64_t)(uv_hrtime() / 1000000);
+}
+
 static void update_pause(struct daemon *d);
 
 static void send_all(struct daemon *d, unsigned take, char *const *names, size_t nnames,
@@ -145,7 +156,7 @@ static void feed_alerts(struct daemon *d, const struct line_ref *l, const struct
         values[i] = l->text + m->caps[i].off;
         lens[i] = m->caps[i].len;
     }
-    alerts_feed(&d->alerts, &a, wall_ms());
+    alerts_feed(&d->alerts, &a, wall_ms(), mono_ms());
 }
 
 static void count_event(const struct line_ref *l, const struct wcode *c)
@@ -186,6 +197,33 @@ static int render_event(struct daemon *d, const char *ts, const struct line_ref 
     return -1;
 }
 
+/* The line's own time into *t: returns 1, or 0 when it carries none. A
+ * time more than LINE_AHEAD_MAX_MS ahead of the clock is taken as now,
+ * counted, and logged the first time. */
+static int line_time(struct daemon *d, const struct input *in, const struct line_ref *l,
+                     int64_t *t)
+{
+    int64_t now;
+    char ts[32];
+
+    if (in->ts_re != NULL ? !timestamp_pattern_parse(in->ts_re, l->text, l->len, t)
+                          : in->cfg->arrival_time || !timestamp_parse(l->text, l->len, t))
+        return 0;
+    if (*t <= (now = wall_ms()) + LINE_AHEAD_MAX_MS)
+        return 1;
+    metrics_add("wsawatch_future_timestamps_total", NULL, 1);
+    if (!d->ahead_told) {
+        d->ahead_told = 1;
+        timestamp_format(*t, ts);
+        log_warnx("%s@%" PRIu64 ": the line's time %s is %lld s ahead of the clock; lines more "
+                  "than %d s ahead are taken as read now (counted in "
+                  "wsawatch_future_timestamps_total, logged once)", l->path, l->offset, ts,
+                  (long long)((*t - now) / 1000), LINE_AHEAD_MAX_MS / 1000);
+    }
+    *t = now;
+    return 1;
+}
+
 int daemon_line_cb(void *ctx, const struct line_ref *l, const struct match_set *ms)
 {
     struct daemon *d = ctx;
@@ -193,8 +231,7 @@ int daemon_line_cb(void *ctx, const struct line_ref *l, const struct match_set *
     struct input *in = f->owner;
     struct event_extra x = {in->cfg->tags, in->cfg->ntags, d->host};
     int64_t t = 0;
-    int stamped = in->ts_re != NULL ? timestamp_pattern_parse(in->ts_re, l->text, l->len, &t)
-                  : !in->cfg->arrival_time && timestamp_parse(l->text, l->len, &t);
+    int stamped = line_time(d, in, l, &t);
     char ts[32];
 
     if (ms->limit_hits > 0) {
@@ -329,7 +366,7 @@ static void poll_all(struct daemon *d, int full)
 
     for (struct input *in = d->inputs; in != NULL && !d->paused; in = in->next)
         more |= input_poll(in, full);
-    alerts_tick(&d->alerts, wall_ms());
+    alerts_tick(&d->alerts, wall_ms(), mono_ms());
     update_metrics(d);
     daemon_flush(d);
     if (more)
@@ -347,6 +384,9 @@ static void declare_metrics(void)
     metrics_declare("wsawatch_lines_match_limit_total", METRIC_COUNTER,
                     "Lines on which a pattern hit the PCRE2 match limit.");
     metrics_declare("wsawatch_files_followed", METRIC_GAUGE, "Files followed now.");
+    metrics_declare("wsawatch_future_timestamps_total", METRIC_COUNTER,
+                    "Lines whose time was more than 5 minutes ahead of the clock, taken as "
+                    "read now.");
     metrics_declare("wsawatch_reading_paused", METRIC_GAUGE,
                     "1 while reading is paused because an output cannot take more events.");
     metrics_set("wsawatch_reading_paused", NULL, 0);
@@ -706,8 +746,8 @@ static void finish_once(struct daemon *d)
     for (struct input *in = d->inputs; in != NULL; in = in->next)
         for (struct follower *f = in->files; f != NULL; f = f->next)
             (void)scan_stream_push(&f->st, 0, 1);
-    alerts_tick(&d->alerts, wall_ms()); /* ends the backlog's first tick */
-    alerts_tick(&d->alerts, wall_ms()); /* and sends its summaries */
+    alerts_tick(&d->alerts, wall_ms(), mono_ms()); /* ends the backlog's first tick */
+    alerts_tick(&d->alerts, wall_ms(), mono_ms()); /* and sends its summaries */
     stop_all(d);
 }
 

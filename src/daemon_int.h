@@ -73,6 +73,7 @@ struct daemon {
     int state_failing;           /* saving offsets.json failed: logged once */
     int once;                    /* --once: a failed last commit is exit status 2 */
     int stopping;
+    int ahead_told;              /* a line dated ahead of the clock was logged */
     unsigned polls;              /* poll ticks so far */
     int exit_code;
 };
