@@ -220,6 +220,19 @@ static void sniff(struct scan_stream *st)
     st->sniffed = 1;
 }
 
+/* Bytes from done on are kept: they move out of the shared buffer (another
+ * stream may read into it next); an idle stream holds no memory. */
+static void keep_rest(struct scan_stream *st, size_t done)
+{
+    st->base += (uint64_t)done;
+    st->have -= done;
+    st->hold = st->have > 0 ? xstrndup(st->buf + done, st->have) : NULL;
+    st->buf = NULL;
+    st->cap = 0;
+    if (st->have == 0)
+        buf_free(&st->dec);
+}
+
 int scan_stream_push(struct scan_stream *st, size_t n, int eof)
 {
     long done;
@@ -231,8 +244,12 @@ int scan_stream_push(struct scan_stream *st, size_t n, int eof)
     st->have += n;
     st->s->st.bytes += n;
     if (!st->sniffed) {
-        if (st->have < 4 && !eof)
+        /* too few bytes to tell UTF-16 from UTF-8: wait for more, or the end
+         * (the idle flush, for a follower) */
+        if (!eof && !decoder_sniff_ready(st->buf, st->have)) {
+            keep_rest(st, 0);
             return 0;
+        }
         sniff(st);
     }
     if (st->have == 0)
@@ -240,15 +257,8 @@ int scan_stream_push(struct scan_stream *st, size_t n, int eof)
     done = process(st, st->buf, st->have, st->start, eof);
     if (done < 0)
         return (int)done;
-    st->base += (uint64_t)done;
-    st->have -= (size_t)done;
     st->start = 0;
-    /* the partial line moves out of the shared buffer; an idle stream holds no memory */
-    st->hold = st->have > 0 ? xstrndup(st->buf + done, st->have) : NULL;
-    st->buf = NULL;
-    st->cap = 0;
-    if (st->have == 0)
-        buf_free(&st->dec);
+    keep_rest(st, (size_t)done);
     return 0;
 }
 
