@@ -6,6 +6,7 @@
 
 #include <inttypes.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -258,6 +259,81 @@ int daemon_line_cb(void *ctx, const struct line_ref *l, const struct match_set *
     }
     update_pause(d); /* before the next file is read */
     return 0;
+}
+
+/* 1 if the file at own (when set) is path: the same name, or the same
+ * identity (another spelling, a link). */
+static int same_file(const char *own, const char *path, const uv_stat_t *at)
+{
+    uv_fs_t req;
+    int same;
+
+    if (own == NULL)
+        return 0;
+    if (strcmp(own, path) == 0)
+        return 1;
+    if (at == NULL)
+        return 0;
+    same = uv_fs_stat(NULL, &req, own, NULL) == 0 && req.statbuf.st_dev == at->st_dev &&
+           req.statbuf.st_ino == at->st_ino;
+    uv_fs_req_cleanup(&req);
+    return same;
+}
+
+/* 1 if path lies in dir (a plain prefix, up to a separator). */
+static int under(const char *dir, const char *path)
+{
+    size_t n = strlen(dir);
+
+    while (n > 1 && (dir[n - 1] == '/' || (HAVE_BACKSLASH_PATHS && dir[n - 1] == '\\')))
+        n--;
+    return strncmp(dir, path, n) == 0 &&
+           (path[n] == '/' || (HAVE_BACKSLASH_PATHS && path[n] == '\\'));
+}
+
+/* What of the daemon's own files path is ("" when none), for the message;
+ * *k gets the output's index, or SIZE_MAX - 1 (log file), SIZE_MAX. */
+static const char *own_kind(struct daemon *d, const char *path, const uv_stat_t *at, size_t *k)
+{
+    size_t n = strlen(path);
+
+    for (*k = 0; *k < d->cfg.noutputs; (*k)++) {
+        const char *own = d->cfg.outputs[*k].path;
+        if (same_file(own, path, at))
+            return "output";
+        if (own != NULL && n == strlen(own) + 4 && strncmp(own, path, n - 4) == 0 &&
+            strcmp(path + n - 4, ".tmp") == 0)
+            return "output"; /* a metrics file written in full before its rename */
+    }
+    *k = SIZE_MAX - 1;
+    if (strcmp(d->cfg.log_target, "file") == 0 && same_file(d->cfg.log_path, path, at))
+        return "log file";
+    *k = SIZE_MAX;
+    return under(d->cfg.state_dir, path) ? "state_dir" : "";
+}
+
+int daemon_own_file(struct daemon *d, const char *path)
+{
+    uv_fs_t req;
+    int have = uv_fs_stat(NULL, &req, path, NULL) == 0;
+    size_t k;
+    const char *kind = own_kind(d, path, have ? &req.statbuf : NULL, &k);
+    uint64_t bit = 1ull << (k == SIZE_MAX ? 63 : k == SIZE_MAX - 1 ? 62 : k < 61 ? k : 61);
+
+    uv_fs_req_cleanup(&req);
+    if (*kind == '\0')
+        return 0;
+    if (!(d->own_told & bit)) {
+        d->own_told |= bit;
+        if (k < d->cfg.noutputs)
+            log_warnx("%s is the file of output '%s': left out of the inputs whose globs match "
+                      "it, or its events would be read back as new ones", path,
+                      d->cfg.outputs[k].name);
+        else
+            log_warnx("%s is in wsawatch's own %s: left out of the inputs whose globs match it",
+                      path, kind);
+    }
+    return 1;
 }
 
 /* Flushes one output; logs when it starts failing (the kind logs its own
@@ -586,6 +662,7 @@ static void reload(struct daemon *d)
     d->eng = ne;
     for (struct input *in = d->inputs; in != NULL; in = in->next)
         input_set_matcher(in, input_matcher(d, in));
+    d->own_told = 0; /* the outputs may be others */
     alerts_free(&d->alerts); /* windows start afresh with the new rules */
     alerts_init(&d->alerts, &d->eng->alerts, on_alert, d);
     engine_free(oe);
