@@ -52,7 +52,7 @@ int decoder_sniff_ready(const char *s, size_t n)
 
     /* a whole first line is enough too: its NULs, or their absence, tell */
     return n >= DECODER_SNIFF_MIN || bom_of((const unsigned char *)s, n, &e) > 0 ||
-           memchr(s, '\n', n) != NULL;
+           (n > 0 && memchr(s, '\n', n) != NULL);
 }
 
 enum encoding decoder_sniff(const char *s, size_t n, size_t *bom)

@@ -159,14 +159,19 @@ static size_t find_eol(enum encoding e, const char *p, size_t n, size_t pos)
 }
 
 /* How lines end, from the first line end seen: LF (CRLF too), or a lone CR
- * in a file that uses no LF (classic Mac OS). Unknown while neither showed. */
+ * in a file that uses no LF (classic Mac OS): a lone CR with no LF anywhere
+ * after it in the bytes at hand (a stray CR in a line of an LF file has its
+ * LF soon after). Unknown while neither showed. */
 static void detect_eol(struct scan_stream *r, const char *p, size_t n, size_t pos)
 {
     size_t unit = decoder_unit(r->enc), e = find_eol(r->enc, p, n, pos);
 
     if (e >= n || (unit_is(r->enc, p, e, '\r') && e + 2 * unit > n))
         return; /* a CR at the end: whether an LF follows is not known yet */
-    r->eol = unit_is(r->enc, p, e, '\r') && !unit_is(r->enc, p, e + unit, '\n') ? '\r' : '\n';
+    r->eol = unit_is(r->enc, p, e, '\r') && !unit_is(r->enc, p, e + unit, '\n') &&
+                     decoder_find_nl(r->enc, p, n, e) >= n
+                 ? '\r'
+                 : '\n';
 }
 
 /* The end of the line at p[e] (CR, LF or CRLF) in a file of lone CRs. A CR

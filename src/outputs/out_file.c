@@ -5,8 +5,9 @@
  * the path, so new events go to the new file. Before each sync it checks
  * that the open file still has a name: one deleted (or its directory) since
  * the last sync gets what was written to it since written again to a new
- * file at the path (its directory made again if it is gone), so that
- * nothing counts as delivered that went nowhere.
+ * file at the path, or, while that cannot be made (the directory gone),
+ * kept waiting with the rest, so that nothing counts as delivered that went
+ * nowhere.
  *
  * It loses nothing it took and never leaves half a line. When the file
  * cannot be written (disk full, a directory gone or read-only, an I/O
@@ -70,26 +71,6 @@ struct file_out {
  * (the new outputs are opened before the old are closed). */
 static struct file_out *open_files;
 
-/* Makes the directory of path again, if it was deleted (one level: a
- * parent gone too is not ours to make). */
-static void make_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    const char *back = strrchr(path, '\\');
-    char *dir;
-    uv_fs_t req;
-
-    if (HAVE_BACKSLASH_PATHS && back != NULL && (slash == NULL || back > slash))
-        slash = back;
-    if (slash == NULL || slash == path)
-        return;
-    dir = xstrndup(path, (size_t)(slash - path));
-    if (uv_fs_mkdir(NULL, &req, dir, 0750, NULL) == 0)
-        log_warnx("%s was deleted; made again for the events", dir);
-    uv_fs_req_cleanup(&req);
-    xfree(dir);
-}
-
 /* Opens the path. Returns 0 or a negative libuv code. */
 static int do_open(struct output *o, struct file_out *f)
 {
@@ -97,11 +78,6 @@ static int do_open(struct output *o, struct file_out *f)
     int fd = uv_fs_open(NULL, &req, o->cfg->path, O_WRONLY | O_APPEND | O_CREAT, 0640, NULL);
 
     uv_fs_req_cleanup(&req);
-    if (fd == UV_ENOENT) { /* its directory was deleted */
-        make_dir(o->cfg->path);
-        fd = uv_fs_open(NULL, &req, o->cfg->path, O_WRONLY | O_APPEND | O_CREAT, 0640, NULL);
-        uv_fs_req_cleanup(&req);
-    }
     if (fd < 0)
         return fd;
     if (uv_fs_fstat(NULL, &req, fd, NULL) == 0) {
@@ -269,7 +245,8 @@ static void write_again(struct output *o, struct file_out *f)
     struct buf b;
 
     log_warnx("output '%s': %s was deleted; %zu bytes of events written to it since its last "
-              "sync are written again to a new file", f->name, o->cfg->path, f->written.len);
+              "sync are written again to a new file there", f->name, o->cfg->path,
+              f->written.len);
     if (f->untracked)
         log_warnx("output '%s': some events written to the deleted file are lost", f->name);
     buf_init(&b, f->pending.max);

@@ -4,8 +4,9 @@ application goes on logging. The events of the lines written after that
 went into the deleted file until the next check of its path (every commit)
 and were lost. Now the file's identity is checked before each sync: what
 was written to a deleted file since its last sync is written again to a new
-file at the path, its directory made again if it is gone. commit_interval
-is 5s here, so that the lines are read and written well before it.
+file at the path; with the directory gone, those events wait in memory with
+the new ones until the operator makes it again. commit_interval is 5s here,
+so that the lines are read and written well before the sync.
 """
 import os
 import shutil
@@ -18,7 +19,7 @@ from wwtest import (RESET_LINE, Daemon, TempDir, append, daemon_config, file_eve
 
 @require_run
 class OutputFileDeleted(unittest.TestCase):
-    def run_case(self, delete):
+    def run_case(self, delete, restore=None):
         with TempDir() as d:
             logs = os.path.join(d, "logs")
             os.makedirs(logs)
@@ -36,6 +37,10 @@ class OutputFileDeleted(unittest.TestCase):
                 delete(events, out_dir)
                 append(api, "".join("b=%d %s\n" % (i, RESET_LINE) for i in range(5)))
                 # read and written to the deleted file at once; the sync comes with the commit
+                if restore is not None:
+                    dm.wait_stderr(r"events\.jsonl: no such file or directory; its events wait",
+                                   12)
+                    restore(out_dir)
                 deadline = time.monotonic() + 12
                 while time.monotonic() < deadline:
                     got = [e["message"].split()[0] for e in file_events(events)]
@@ -53,7 +58,7 @@ class OutputFileDeleted(unittest.TestCase):
         self.run_case(lambda events, out_dir: os.unlink(events))
 
     def test_directory_deleted(self):
-        self.run_case(lambda events, out_dir: shutil.rmtree(out_dir))
+        self.run_case(lambda events, out_dir: shutil.rmtree(out_dir), os.makedirs)
 
 
 if __name__ == "__main__":
