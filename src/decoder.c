@@ -49,10 +49,12 @@ static size_t bom_of(const unsigned char *p, size_t n, enum encoding *e)
 int decoder_sniff_ready(const char *s, size_t n)
 {
     enum encoding e;
+    const char *cr = n > 1 ? memchr(s, '\r', n - 1) : NULL;
 
-    /* a whole first line is enough too: its NULs, or their absence, tell */
+    /* a whole first line is enough too (ended by an LF, or a CR with what
+     * follows it): its NULs, or their absence, tell */
     return n >= DECODER_SNIFF_MIN || bom_of((const unsigned char *)s, n, &e) > 0 ||
-           (n > 0 && memchr(s, '\n', n) != NULL);
+           cr != NULL || (n > 0 && memchr(s, '\n', n) != NULL);
 }
 
 enum encoding decoder_sniff(const char *s, size_t n, size_t *bom)

@@ -27,8 +27,8 @@ const char *decoder_name(enum encoding e);
 enum encoding decoder_sniff(const char *p, size_t n, size_t *bom);
 
 /* 1 when the first n bytes of a file are enough to tell its encoding (a BOM,
- * a line feed, or DECODER_SNIFF_MIN bytes); else a reader waits for more, or
- * for the end. */
+ * a line feed, a CR and the byte after it, or DECODER_SNIFF_MIN bytes); else
+ * a reader waits for more, or for the end. */
 int decoder_sniff_ready(const char *p, size_t n);
 
 /* Bytes per code unit: 2 for UTF-16, else 1. */

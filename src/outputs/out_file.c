@@ -244,6 +244,10 @@ static void write_again(struct output *o, struct file_out *f)
 {
     struct buf b;
 
+    if (f->written.len == 0) {
+        close_fd(f);
+        return;
+    }
     log_warnx("output '%s': %s was deleted; %zu bytes of events written to it since its last "
               "sync are written again to a new file there", f->name, o->cfg->path,
               f->written.len);
@@ -275,6 +279,8 @@ static int sync_checked(struct output *o, struct file_out *f)
         write_again(o, f);
         if ((rc = write_pending(o, f)) != 0)
             return rc;
+        if (f->fd < 0) /* nothing was owed: the next write opens the path */
+            return f->unsynced = 0, 0;
     }
     rc = uv_fs_fsync(NULL, &req, f->fd, NULL), uv_fs_req_cleanup(&req);
     f->unsynced = rc != 0;

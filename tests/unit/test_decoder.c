@@ -55,6 +55,8 @@ START_TEST(test_sniff_ready)
     ck_assert(decoder_sniff_ready("\xEF\xBB\xBF", 3));
     ck_assert(decoder_sniff_ready("a\0\n\0", 4));           /* a whole line */
     ck_assert(decoder_sniff_ready("ok\n", 3));
+    ck_assert(decoder_sniff_ready("ok\rn", 4));              /* a line ended by a CR */
+    ck_assert(!decoder_sniff_ready("ok\r", 3));
 }
 END_TEST
 
