@@ -62,7 +62,7 @@ struct file_out {
     int failing;        /* the last write failed: the recovery is logged */
     int unsynced;       /* written since the last sync */
     int dropping;       /* past the hard cap: logged once */
-    int untracked;      /* written lost track of (cannot happen) */
+    int untracked;      /* some writes did not fit in written (cannot happen) */
     uint64_t dropped_run;
     struct file_out *next; /* in open_files */
 };
