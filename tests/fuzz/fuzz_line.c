@@ -8,8 +8,8 @@
  * (jsoncheck.c, not the writer's own code, says so) whose "message" is the
  * line with each invalid byte replaced by U+FFFD; every text rendering must
  * hold no control character but its one line break. Lines must start where
- * the stream starts, after a BOM or after a line feed, and in UTF-8 be the
- * bytes at their offset. It does not fuzz the rules: fuzz_rules.c does.
+ * the stream starts, after a BOM or after a line feed (or a CR, in a file of
+ * lone CRs), past a run of NULs, and in UTF-8 be the bytes at their offset. It does not fuzz the rules: fuzz_rules.c does.
  *
  * Input: byte 0 = options (bits 0-2 encoding: auto, utf-8, utf-16le,
  * utf-16be, ansi, else auto; bits 3-4 max line 64KiB, 1024, 1025, 4096;
