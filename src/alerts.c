@@ -38,11 +38,11 @@ struct alert_group {
     size_t ncodes;
     char *samples[ALERT_SAMPLES_MAX];
     size_t nsamples, sample_next;
-    int64_t cooldown_until;   /* event time */
+    int64_t cooldown_until;   /* monotonic: a line's time may be skewed */
     uint64_t suppressed;
     uint64_t burst_events;
     int firing;
-    int64_t last_arrival;     /* wall clock */
+    int64_t last_arrival;     /* monotonic */
 };
 
 struct backlog_top {
@@ -427,7 +427,7 @@ static void emit_alert(struct alert_engine *e, const struct alert_rule *r, const
             msg);
 }
 
-static void fire(struct alert_engine *e, struct alert_group *g, uint64_t count)
+static void fire(struct alert_engine *e, struct alert_group *g, uint64_t count, int64_t mono_ms)
 {
     const struct alert_rule *r = &e->set->v[g->rule];
     const struct wcode *top = dominant(g->codes, g->code_counts, g->ncodes);
@@ -452,7 +452,7 @@ static void fire(struct alert_engine *e, struct alert_group *g, uint64_t count)
     if (rc == 0)
         emit_alert(e, r, "firing", msg);
     g->firing = 1;
-    g->cooldown_until = g->last_seen + r->cooldown_ms;
+    g->cooldown_until = mono_ms + r->cooldown_ms;
     g->suppressed = 0;
     g->burst_events = 0;
     g->ncodes = 0;
@@ -539,15 +539,17 @@ static void summarize_backlog(struct alert_engine *e, size_t rule)
     memset(b, 0, sizeof(*b));
 }
 
+/* Windows slide in line time; the cooldown runs in monotonic time, so that
+ * a line dated ahead (clock skew) holds nothing back beyond it. */
 static void feed_live(struct alert_engine *e, size_t rule, const struct alert_input *in,
-                      int64_t now_ms)
+                      int64_t mono_ms)
 {
     const struct alert_rule *r = &e->set->v[rule];
     struct alert_group *g = group_of(e, rule, in);
     uint64_t count;
 
-    g->last_arrival = now_ms;
-    if (g->cooldown_until > in->t_ms && g->firing) {
+    g->last_arrival = mono_ms;
+    if (g->firing && g->cooldown_until > mono_ms) {
         g->suppressed++;
         remember(g, r, in);
         return;
@@ -555,11 +557,12 @@ static void feed_live(struct alert_engine *e, size_t rule, const struct alert_in
     remember(g, r, in);
     if (reached(g, r, in->t_ms)) {
         count = in_window(g, r, in->t_ms);
-        fire(e, g, count > r->threshold ? count : r->threshold);
+        fire(e, g, count > r->threshold ? count : r->threshold, mono_ms);
     }
 }
 
-void alerts_feed(struct alert_engine *e, const struct alert_input *in, int64_t now_ms)
+void alerts_feed(struct alert_engine *e, const struct alert_input *in, int64_t now_ms,
+                 int64_t mono_ms)
 {
     for (size_t i = 0; i < e->set->n; i++) {
         const struct alert_rule *r = &e->set->v[i];
@@ -569,11 +572,11 @@ void alerts_feed(struct alert_engine *e, const struct alert_input *in, int64_t n
         if (in->backlog || in->t_ms < now_ms - r->window_ms)
             feed_backlog(e, i, in);
         else
-            feed_live(e, i, in, now_ms);
+            feed_live(e, i, in, mono_ms);
     }
 }
 
-void alerts_tick(struct alert_engine *e, int64_t now_ms)
+void alerts_tick(struct alert_engine *e, int64_t now_ms, int64_t mono_ms)
 {
     for (size_t i = 0; i < e->set->n; i++) {
         struct alert_backlog *b = &e->backlog[i];
@@ -586,9 +589,9 @@ void alerts_tick(struct alert_engine *e, int64_t now_ms)
         while (*pp != NULL) {
             struct alert_group *g = *pp;
             const struct alert_rule *r = &e->set->v[g->rule];
-            int64_t idle = now_ms - g->last_arrival;
+            int64_t idle = mono_ms - g->last_arrival;
 
-            if (g->firing && idle >= r->window_ms && g->cooldown_until <= now_ms) {
+            if (g->firing && idle >= r->window_ms && g->cooldown_until <= mono_ms) {
                 if (r->resolved)
                     resolve(e, g, now_ms);
                 g->firing = 0;

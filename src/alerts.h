@@ -4,8 +4,9 @@
  * categories, rule ids, input tags), groups them (by file, tag, code, host or
  * any capture such as peer), keeps a sliding window of their times per group,
  * fires when the count in the window reaches the threshold, then stays quiet
- * for the cooldown and says in its next alert how many it held back. Times
- * are the lines' own when they carry one. Events older than a window when
+ * for the cooldown and says in its next alert how many it held back. Windows
+ * slide by the lines' own times when they carry one; cooldowns and resolution
+ * run by a monotonic clock, so that a line dated ahead silences nothing. Events older than a window when
  * they are read (a backlog: `start_at: beginning`, or lines written while the
  * daemon was down) never fire alerts: they are summarised once per rule when
  * the backlog is read, or ignored. The groups of a rule are capped; past the
@@ -121,10 +122,14 @@ void alerts_init(struct alert_engine *e, const struct alert_set *set, alert_emit
                  void *ctx);
 void alerts_free(struct alert_engine *e);
 
-/* Feeds one event; may call emit. now_ms: the wall clock. */
-void alerts_feed(struct alert_engine *e, const struct alert_input *in, int64_t now_ms);
+/* Feeds one event; may call emit. now_ms: the wall clock (an event older
+ * than a window by it is backlog); mono_ms: a monotonic clock in ms, which
+ * cooldowns and resolution run by. */
+void alerts_feed(struct alert_engine *e, const struct alert_input *in, int64_t now_ms,
+                 int64_t mono_ms);
 
-/* Periodic work: resolved notices, backlog summaries, forgetting idle groups. */
-void alerts_tick(struct alert_engine *e, int64_t now_ms);
+/* Periodic work: resolved notices, backlog summaries, forgetting idle groups.
+ * Clocks as for alerts_feed. */
+void alerts_tick(struct alert_engine *e, int64_t now_ms, int64_t mono_ms);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "alerts.h"
+#include "glob.h"
 #include "outputs/output.h"
 #include "platform/platform.h"
 #include "scanner.h"
@@ -358,6 +359,32 @@ static int input_key(struct cfg_input *in, struct diag *d)
     return in->key == NULL ? diag_oom(d) : 0;
 }
 
+/* Every glob of a path or exclude list (glob_check), each error at its own
+ * item. Returns the number of errors. */
+static int check_globs(struct ydoc *y, yaml_node_t *node, struct diag *d)
+{
+    yaml_node_item_t *it = NULL, *end = NULL;
+    char err[600];
+    int errors = 0;
+
+    if (node != NULL && node->type == YAML_SCALAR_NODE && glob_check(ydoc_str(node), err,
+                                                                      sizeof(err)) != 0) {
+        ydoc_error(y, node, d, "%s", err);
+        return 1;
+    }
+    if (node != NULL && node->type == YAML_SEQUENCE_NODE)
+        it = node->data.sequence.items.start, end = node->data.sequence.items.top;
+    for (; it < end; it++) {
+        yaml_node_t *s = ydoc_node(y, *it);
+        if (s != NULL && s->type == YAML_SCALAR_NODE &&
+            glob_check(ydoc_str(s), err, sizeof(err)) != 0) {
+            ydoc_error(y, s, d, "%s", err);
+            errors++;
+        }
+    }
+    return errors;
+}
+
 static int load_input(struct cfg_input *in, struct ydoc *y, yaml_node_t *node, struct diag *d)
 {
     yaml_node_t *f[I_COUNT];
@@ -373,6 +400,7 @@ static int load_input(struct cfg_input *in, struct ydoc *y, yaml_node_t *node, s
         fatal("the default of 'encoding' is not an encoding");
     errors += ydoc_strlist(y, f[I_PATH], &in->paths, &in->npaths, d);
     errors += ydoc_strlist(y, f[I_EXCLUDE], &in->exclude, &in->nexclude, d);
+    errors += check_globs(y, f[I_PATH], d) + check_globs(y, f[I_EXCLUDE], d);
     errors += ydoc_strlist(y, f[I_TAGS], &in->tags, &in->ntags, d);
     errors += ydoc_strlist(y, f[I_RULES], &in->rules, &in->nrules, d);
     errors += ydoc_strlist_at(y, f[I_PATH], &in->paths_at, d);

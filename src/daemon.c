@@ -6,6 +6,7 @@
 
 #include <inttypes.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +23,11 @@
 
 #define DAEMON_EVENT_MAX (16u << 20)
 #define DAEMON_EVENT_LINE_CUT (DAEMON_EVENT_MAX / 8) /* escaped, at most 6 bytes each */
+/* A line's time further ahead of the clock than this is a skewed clock or a
+ * wrong zone, not a line from the future: it is taken as read now. Zone
+ * mistakes are whole hours and skew between hosts in sync is seconds, so
+ * one value fits every input (no key). */
+#define LINE_AHEAD_MAX_MS (5 * 60 * 1000)
 
 static struct daemon *running;
 static uv_mutex_t requests_lock; /* guards pending and running's wake handle */
@@ -98,6 +104,12 @@ static int64_t wall_ms(void)
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
+/* The clock cooldowns and resolution run by. */
+static int64_t mono_ms(void)
+{
+    return (int64_t)(uv_hrtime() / 1000000);
+}
+
 static void update_pause(struct daemon *d);
 
 static void send_all(struct daemon *d, unsigned take, char *const *names, size_t nnames,
@@ -134,7 +146,7 @@ static void feed_alerts(struct daemon *d, const struct line_ref *l, const struct
         values[i] = l->text + m->caps[i].off;
         lens[i] = m->caps[i].len;
     }
-    alerts_feed(&d->alerts, &a, wall_ms());
+    alerts_feed(&d->alerts, &a, wall_ms(), mono_ms());
 }
 
 static void count_event(const struct line_ref *l, const struct wcode *c)
@@ -175,6 +187,33 @@ static int render_event(struct daemon *d, const char *ts, const struct line_ref 
     return -1;
 }
 
+/* The line's own time into *t: returns 1, or 0 when it carries none. A
+ * time more than LINE_AHEAD_MAX_MS ahead of the clock is taken as now,
+ * counted, and logged the first time. */
+static int line_time(struct daemon *d, const struct input *in, const struct line_ref *l,
+                     int64_t *t)
+{
+    int64_t now;
+    char ts[32];
+
+    if (in->ts_re != NULL ? !timestamp_pattern_parse(in->ts_re, l->text, l->len, t)
+                          : in->cfg->arrival_time || !timestamp_parse(l->text, l->len, t))
+        return 0;
+    if (*t <= (now = wall_ms()) + LINE_AHEAD_MAX_MS)
+        return 1;
+    metrics_add("wsawatch_future_timestamps_total", NULL, 1);
+    if (!d->ahead_told) {
+        d->ahead_told = 1;
+        timestamp_format(*t, ts);
+        log_warnx("%s@%" PRIu64 ": the line's time %s is %lld s ahead of the clock; lines more "
+                  "than %d s ahead are taken as read now (counted in "
+                  "wsawatch_future_timestamps_total, logged once)", l->path, l->offset, ts,
+                  (long long)((*t - now) / 1000), LINE_AHEAD_MAX_MS / 1000);
+    }
+    *t = now;
+    return 1;
+}
+
 int daemon_line_cb(void *ctx, const struct line_ref *l, const struct match_set *ms)
 {
     struct daemon *d = ctx;
@@ -182,8 +221,7 @@ int daemon_line_cb(void *ctx, const struct line_ref *l, const struct match_set *
     struct input *in = f->owner;
     struct event_extra x = {in->cfg->tags, in->cfg->ntags, d->host};
     int64_t t = 0;
-    int stamped = in->ts_re != NULL ? timestamp_pattern_parse(in->ts_re, l->text, l->len, &t)
-                  : !in->cfg->arrival_time && timestamp_parse(l->text, l->len, &t);
+    int stamped = line_time(d, in, l, &t);
     char ts[32];
 
     if (ms->limit_hits > 0) {
@@ -210,6 +248,81 @@ int daemon_line_cb(void *ctx, const struct line_ref *l, const struct match_set *
     }
     update_pause(d); /* before the next file is read */
     return 0;
+}
+
+/* 1 if the file at own (when set) is path: the same name, or the same
+ * identity (another spelling, a link). */
+static int same_file(const char *own, const char *path, const uv_stat_t *at)
+{
+    uv_fs_t req;
+    int same;
+
+    if (own == NULL)
+        return 0;
+    if (strcmp(own, path) == 0)
+        return 1;
+    if (at == NULL)
+        return 0;
+    same = uv_fs_stat(NULL, &req, own, NULL) == 0 && req.statbuf.st_dev == at->st_dev &&
+           req.statbuf.st_ino == at->st_ino;
+    uv_fs_req_cleanup(&req);
+    return same;
+}
+
+/* 1 if path lies in dir (a plain prefix, up to a separator). */
+static int under(const char *dir, const char *path)
+{
+    size_t n = strlen(dir);
+
+    while (n > 1 && (dir[n - 1] == '/' || (HAVE_BACKSLASH_PATHS && dir[n - 1] == '\\')))
+        n--;
+    return strncmp(dir, path, n) == 0 &&
+           (path[n] == '/' || (HAVE_BACKSLASH_PATHS && path[n] == '\\'));
+}
+
+/* What of the daemon's own files path is ("" when none), for the message;
+ * *k gets the output's index, or SIZE_MAX - 1 (log file), SIZE_MAX. */
+static const char *own_kind(struct daemon *d, const char *path, const uv_stat_t *at, size_t *k)
+{
+    size_t n = strlen(path);
+
+    for (*k = 0; *k < d->cfg.noutputs; (*k)++) {
+        const char *own = d->cfg.outputs[*k].path;
+        if (same_file(own, path, at))
+            return "output";
+        if (own != NULL && n == strlen(own) + 4 && strncmp(own, path, n - 4) == 0 &&
+            strcmp(path + n - 4, ".tmp") == 0)
+            return "output"; /* a metrics file written in full before its rename */
+    }
+    *k = SIZE_MAX - 1;
+    if (strcmp(d->cfg.log_target, "file") == 0 && same_file(d->cfg.log_path, path, at))
+        return "log file";
+    *k = SIZE_MAX;
+    return under(d->cfg.state_dir, path) ? "state_dir" : "";
+}
+
+int daemon_own_file(struct daemon *d, const char *path)
+{
+    uv_fs_t req;
+    int have = uv_fs_stat(NULL, &req, path, NULL) == 0;
+    size_t k;
+    const char *kind = own_kind(d, path, have ? &req.statbuf : NULL, &k);
+    uint64_t bit = 1ull << (k == SIZE_MAX ? 63 : k == SIZE_MAX - 1 ? 62 : k < 61 ? k : 61);
+
+    uv_fs_req_cleanup(&req);
+    if (*kind == '\0')
+        return 0;
+    if (!(d->own_told & bit)) {
+        d->own_told |= bit;
+        if (k < d->cfg.noutputs)
+            log_warnx("%s is the file of output '%s': left out of the inputs whose globs match "
+                      "it, or its events would be read back as new ones", path,
+                      d->cfg.outputs[k].name);
+        else
+            log_warnx("%s is in wsawatch's own %s: left out of the inputs whose globs match it",
+                      path, kind);
+    }
+    return 1;
 }
 
 /* Flushes one output; logs when it starts failing (the kind logs its own
@@ -318,7 +431,7 @@ static void poll_all(struct daemon *d, int full)
 
     for (struct input *in = d->inputs; in != NULL && !d->paused; in = in->next)
         more |= input_poll(in, full);
-    alerts_tick(&d->alerts, wall_ms());
+    alerts_tick(&d->alerts, wall_ms(), mono_ms());
     update_metrics(d);
     daemon_flush(d);
     if (more)
@@ -336,6 +449,9 @@ static void declare_metrics(void)
     metrics_declare("wsawatch_lines_match_limit_total", METRIC_COUNTER,
                     "Lines on which a pattern hit the PCRE2 match limit.");
     metrics_declare("wsawatch_files_followed", METRIC_GAUGE, "Files followed now.");
+    metrics_declare("wsawatch_future_timestamps_total", METRIC_COUNTER,
+                    "Lines whose time was more than 5 minutes ahead of the clock, taken as "
+                    "read now.");
     metrics_declare("wsawatch_reading_paused", METRIC_GAUGE,
                     "1 while reading is paused because an output cannot take more events.");
     metrics_set("wsawatch_reading_paused", NULL, 0);
@@ -544,6 +660,7 @@ static void reload(struct daemon *d)
     d->eng = ne;
     for (struct input *in = d->inputs; in != NULL; in = in->next)
         input_set_matcher(in, input_matcher(d, in));
+    d->own_told = 0; /* the outputs may be others */
     alerts_free(&d->alerts); /* windows start afresh with the new rules */
     alerts_init(&d->alerts, &d->eng->alerts, on_alert, d);
     engine_free(oe);
@@ -728,8 +845,8 @@ static void finish_once(struct daemon *d)
     for (struct input *in = d->inputs; in != NULL; in = in->next)
         for (struct follower *f = in->files; f != NULL; f = f->next)
             (void)scan_stream_push(&f->st, 0, 1);
-    alerts_tick(&d->alerts, wall_ms()); /* ends the backlog's first tick */
-    alerts_tick(&d->alerts, wall_ms()); /* and sends its summaries */
+    alerts_tick(&d->alerts, wall_ms(), mono_ms()); /* ends the backlog's first tick */
+    alerts_tick(&d->alerts, wall_ms(), mono_ms()); /* and sends its summaries */
     daemon_flush(d);
     uv_timer_stop(&d->poll); /* what came after the start waits for the next run */
     uv_timer_start(&d->drain, drain_cb, 0, DRAIN_MS);

@@ -74,6 +74,9 @@ struct daemon {
     int state_failing;           /* saving offsets.json failed: logged once */
     int once;                    /* --once: a failed last commit is exit status 2 */
     int stopping;
+    int ahead_told;              /* a line dated ahead of the clock was logged */
+    uint64_t own_told;           /* own files matched by a glob, logged: bit per output
+                                    (61 and above share one), 62 the log file, 63 state_dir */
     unsigned polls;              /* poll ticks so far */
     int exit_code;
 };
@@ -97,5 +100,9 @@ void input_match_limit(struct input *in, const struct line_ref *l, const struct 
 int daemon_line_cb(void *ctx, const struct line_ref *l, const struct match_set *ms);
 void daemon_flush(struct daemon *d);
 void daemon_want_more(struct daemon *d);
+/* 1 if path is one of the daemon's own files (an output's file, a metrics
+ * file's PATH.tmp, the log file, or under state_dir), which no input reads;
+ * the first time for each, a warning names it. */
+int daemon_own_file(struct daemon *d, const char *path);
 
 #endif

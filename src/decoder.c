@@ -34,26 +34,47 @@ const char *decoder_name(enum encoding e)
     return "?";
 }
 
+/* The length of a BOM at p, 0 if none; *e gets its encoding. */
+static size_t bom_of(const unsigned char *p, size_t n, enum encoding *e)
+{
+    if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
+        return *e = ENC_UTF8, 3;
+    if (n >= 2 && p[0] == 0xFF && p[1] == 0xFE)
+        return *e = ENC_UTF16LE, 2;
+    if (n >= 2 && p[0] == 0xFE && p[1] == 0xFF)
+        return *e = ENC_UTF16BE, 2;
+    return 0;
+}
+
+int decoder_sniff_ready(const char *s, size_t n)
+{
+    enum encoding e;
+    const char *cr = n > 1 ? memchr(s, '\r', n - 1) : NULL;
+
+    /* a whole first line is enough too (ended by an LF, or a CR with what
+     * follows it): its NULs, or their absence, tell */
+    return n >= DECODER_SNIFF_MIN || bom_of((const unsigned char *)s, n, &e) > 0 ||
+           cr != NULL || (n > 0 && memchr(s, '\n', n) != NULL);
+}
+
 enum encoding decoder_sniff(const char *s, size_t n, size_t *bom)
 {
     const unsigned char *p = (const unsigned char *)s;
+    size_t w = n < DECODER_SNIFF_WINDOW ? n : DECODER_SNIFF_WINDOW, pairs = w / 2;
     size_t even = 0, odd = 0;
+    enum encoding e;
 
-    *bom = 0;
-    if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
-        return *bom = 3, ENC_UTF8;
-    if (n >= 2 && p[0] == 0xFF && p[1] == 0xFE)
-        return *bom = 2, ENC_UTF16LE;
-    if (n >= 2 && p[0] == 0xFE && p[1] == 0xFF)
-        return *bom = 2, ENC_UTF16BE;
-    /* No BOM: text in UTF-16 has a NUL in every other byte. */
-    for (size_t i = 0; i + 1 < n && i < 512; i += 2) {
+    if ((*bom = bom_of(p, n, &e)) > 0)
+        return e;
+    /* No BOM: text in UTF-16 has a NUL in every other byte (of the window,
+     * not of the whole read: a long first read is no different). */
+    for (size_t i = 0; i + 1 < w; i += 2) {
         even += p[i] == 0;
         odd += p[i + 1] == 0;
     }
-    if (n >= 8 && odd * 10 >= n / 2 * 8 && even * 10 < n / 2)
+    if (pairs >= 2 && odd * 10 >= pairs * 8 && even * 10 < pairs)
         return ENC_UTF16LE;
-    if (n >= 8 && even * 10 >= n / 2 * 8 && odd * 10 < n / 2)
+    if (pairs >= 2 && even * 10 >= pairs * 8 && odd * 10 < pairs)
         return ENC_UTF16BE;
     return ENC_UTF8;
 }

@@ -19,8 +19,17 @@ enum encoding { ENC_AUTO, ENC_UTF8, ENC_UTF16LE, ENC_UTF16BE, ENC_ANSI };
 int decoder_parse(const char *name, enum encoding *out) WW_MUST_CHECK;
 const char *decoder_name(enum encoding e);
 
-/* The encoding of a file from its first bytes; *bom gets the BOM's length. */
+#define DECODER_SNIFF_WINDOW 512 /* first bytes of a file whose NULs are counted */
+#define DECODER_SNIFF_MIN 64      /* bytes enough to tell UTF-16 without a BOM */
+
+/* The encoding of a file from its first n bytes (the first
+ * DECODER_SNIFF_WINDOW of them are looked at); *bom gets the BOM's length. */
 enum encoding decoder_sniff(const char *p, size_t n, size_t *bom);
+
+/* 1 when the first n bytes of a file are enough to tell its encoding (a BOM,
+ * a line feed, a CR and the byte after it, or DECODER_SNIFF_MIN bytes); else
+ * a reader waits for more, or for the end. */
+int decoder_sniff_ready(const char *p, size_t n);
 
 /* Bytes per code unit: 2 for UTF-16, else 1. */
 size_t decoder_unit(enum encoding e);

@@ -3,6 +3,8 @@
  */
 #include "glob.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <uv.h>
 
@@ -81,29 +83,98 @@ static size_t seg_len(const char *s)
     return n;
 }
 
-int glob_match(const char *p, const char *s)
-{
-    for (;;) {
-        size_t pn = seg_len(p), sn = seg_len(s);
+/* A pattern cut into segments: matching runs a set of positions in it (a
+ * bit each) over the path's segments, so its cost is linear in both, however
+ * many `**` there are. */
+struct gseg {
+    const char *p;
+    size_t n;
+    int any; /* ** */
+};
 
-        if (pn == 2 && p[0] == '*' && p[1] == '*') {
-            const char *rest = p + 2 + (p[2] ? 1 : 0);
-            if (*rest == '\0')
-                return 1;
-            for (const char *t = s;; t += seg_len(t) + 1) {
-                if (glob_match(rest, t))
-                    return 1;
-                if (t[seg_len(t)] == '\0')
-                    return 0;
-            }
+struct gpat {
+    struct gseg seg[GLOB_MAX_SEGMENTS];
+    size_t n;
+};
+
+static int compile(const char *pattern, struct gpat *g, char *err, size_t errlen)
+{
+    size_t stars = 0;
+    const char *p = pattern;
+
+    g->n = 0;
+    for (;;) {
+        size_t n = seg_len(p);
+
+        if (g->n == GLOB_MAX_SEGMENTS) {
+            snprintf(err, errlen, "'%s' has more than %d path segments", pattern,
+                     GLOB_MAX_SEGMENTS);
+            return WW_ELIMIT;
         }
-        if (!match_segment(p, pn, s, sn))
+        g->seg[g->n] = (struct gseg){p, n, n == 2 && p[0] == '*' && p[1] == '*'};
+        if (g->seg[g->n++].any && ++stars > GLOB_MAX_ANY) {
+            snprintf(err, errlen, "'%s': '**' at offset %zu is one too many (at most %d in a "
+                     "glob)", pattern, (size_t)(p - pattern), GLOB_MAX_ANY);
+            return WW_EINVAL;
+        }
+        if (p[n] == '\0')
             return 0;
-        if (p[pn] == '\0' || s[sn] == '\0')
-            return p[pn] == '\0' && s[sn] == '\0';
-        p += pn + 1;
-        s += sn + 1;
+        p += n + 1;
     }
+}
+
+int glob_check(const char *pattern, char *err, size_t errlen)
+{
+    struct gpat g;
+
+    return compile(pattern, &g, err, errlen);
+}
+
+/* s with ** matching no segment too (but a final ** one at least). */
+static uint64_t closure(const struct gpat *g, uint64_t s)
+{
+    for (size_t i = 0; i + 1 < g->n; i++)
+        if ((s >> i & 1) && g->seg[i].any)
+            s |= 1ull << (i + 1);
+    return s;
+}
+
+/* The positions after one more path segment, name[0..len). */
+static uint64_t step(const struct gpat *g, uint64_t s, const char *name, size_t len)
+{
+    uint64_t t = 0;
+
+    for (size_t i = 0; i < g->n; i++) {
+        if (!(s >> i & 1))
+            continue;
+        if (g->seg[i].any)
+            t |= 1ull << i | 1ull << (i + 1);
+        else if (match_segment(g->seg[i].p, g->seg[i].n, name, len))
+            t |= 1ull << (i + 1);
+    }
+    return closure(g, t);
+}
+
+static int accepts(const struct gpat *g, uint64_t s)
+{
+    return (s >> g->n & 1) != 0;
+}
+
+int glob_match(const char *pattern, const char *path)
+{
+    struct gpat g;
+    char err[8];
+    uint64_t s;
+
+    if (compile(pattern, &g, err, sizeof(err)) != 0)
+        return 0; /* refused when the configuration was loaded */
+    s = closure(&g, 1);
+    for (const char *q = path; s != 0; q += seg_len(q) + 1) {
+        s = step(&g, s, q, seg_len(q));
+        if (q[seg_len(q)] == '\0')
+            break;
+    }
+    return accepts(&g, s);
 }
 
 int glob_excluded(char *const *pats, size_t n, const char *path)
@@ -148,8 +219,9 @@ int glob_deep(const char *pattern)
 }
 
 struct walk {
-    char sep;       /* joins names: \ where the pattern is written with it */
+    char sep;       /* joins names: \\ where the pattern is written with it */
     const char *pattern;
+    struct gpat g;
     glob_cb cb;
     glob_odd_cb odd;
     void *ctx;
@@ -207,8 +279,11 @@ static int entry_type(const char *path, const uv_dirent_t *ent, unsigned *mode)
     return link;
 }
 
-static void walk(struct walk *w, const char *dir, int depth)
+/* Walks dir, reached in positions s of the pattern: each directory is read
+ * once, and only while some position can go on below it. */
+static void walk(struct walk *w, const char *dir, int depth, uint64_t s)
 {
+    uint64_t below = (1ull << w->g.n) - 1; /* positions that need more segments */
     uv_fs_t req;
     uv_dirent_t ent;
 
@@ -219,33 +294,54 @@ static void walk(struct walk *w, const char *dir, int depth)
         return;
     }
     while (!w->over && uv_fs_scandir_next(&req, &ent) != UV_EOF) {
-        char *path = join(w->sep, dir, ent.name);
+        uint64_t t = step(&w->g, s, ent.name, strlen(ent.name));
+        char *path;
         unsigned mode;
-        int link = entry_type(path, &ent, &mode);
+        int link;
 
-        if (mode == 0100000 && glob_match(w->pattern, path)) {
+        if (t == 0)
+            continue;
+        path = join(w->sep, dir, ent.name);
+        link = entry_type(path, &ent, &mode);
+        if (mode == 0100000 && accepts(&w->g, t)) {
             if (++w->found > GLOB_MAX_FILES)
                 w->over = 1;
             else
                 w->cb(w->ctx, path);
-        } else if (mode != 0 && mode != 0100000 && w->odd != NULL &&
-                   glob_match(w->pattern, path)) {
+        } else if (mode != 0 && mode != 0100000 && w->odd != NULL && accepts(&w->g, t)) {
             w->odd(w->ctx, path, mode);
         }
         /* links to directories are not followed: a loop cannot trap the walk */
-        if (mode == 0040000 && !link)
-            walk(w, path, depth + 1);
+        if (mode == 0040000 && !link && (t & below) != 0)
+            walk(w, path, depth + 1, t);
         xfree(path);
     }
     uv_fs_req_cleanup(&req);
 }
 
+/* The positions reached by the base directory's segments (no wildcards). */
+static uint64_t base_state(const struct walk *w, const char *base)
+{
+    size_t k = 0;
+
+    if (strcmp(base, "/") == 0)
+        k = 1; /* the empty segment before the first separator */
+    else if (strcmp(base, ".") != 0)
+        for (const char *q = base, *e = base + strlen(base); q <= e; q++)
+            k += q == e || is_sep(*q);
+    return closure(&w->g, 1ull << k);
+}
+
 int glob_walk(const char *pattern, glob_cb cb, glob_odd_cb odd, void *ctx, struct ww_err *err)
 {
-    struct walk w = {pattern_sep(pattern), pattern, cb, odd, ctx, 0, 0, 0};
-    char *base = glob_base(pattern);
+    struct walk w = {pattern_sep(pattern), pattern, {{{0}}, 0}, cb, odd, ctx, 0, 0, 0};
+    char msg[300], *base;
     uv_fs_t st;
+    int rc = compile(pattern, &w.g, msg, sizeof(msg));
 
+    if (rc != 0)
+        return ww_err_set(err, rc, "%s", msg);
+    base = glob_base(pattern);
     for (const char *q = pattern + (strcmp(base, ".") == 0 ? 0 : strlen(base) + 1); *q; q++)
         w.max_depth += is_sep(*q);
     if (strstr(pattern, "**") != NULL)
@@ -263,7 +359,7 @@ int glob_walk(const char *pattern, glob_cb cb, glob_odd_cb odd, void *ctx, struc
         }
         uv_fs_req_cleanup(&st);
     } else {
-        walk(&w, base, 0);
+        walk(&w, base, 0, base_state(&w, base));
     }
     xfree(base);
     if (w.over)

@@ -5,7 +5,9 @@
  * either; on POSIX \ is an ordinary character of a name. There is no escape
  * character. Expansion walks the directories below the glob's fixed prefix
  * without following symbolic links to directories, so a link loop cannot
- * trap it, and stops at a limit. It knows nothing of following files.
+ * trap it, reads each directory once and only those the glob can reach
+ * into, and stops at a limit. Matching costs time linear in the glob's and
+ * the path's segments. It knows nothing of following files.
  */
 #ifndef WW_GLOB_H
 #define WW_GLOB_H
@@ -16,6 +18,14 @@
 
 #define GLOB_MAX_FILES 100000
 #define GLOB_MAX_DEPTH 32
+#define GLOB_MAX_ANY 2       /* `**` segments in one glob */
+#define GLOB_MAX_SEGMENTS 63 /* path segments in one glob */
+
+/* Checks that pattern can be used: at most GLOB_MAX_ANY `**` and
+ * GLOB_MAX_SEGMENTS segments. Returns 0, or WW_EINVAL / WW_ELIMIT with a
+ * message naming the pattern (and the offset of the `**` too many) in err.
+ * glob_match and glob_walk refuse what it refuses. */
+int glob_check(const char *pattern, char *err, size_t errlen) WW_MUST_CHECK;
 
 /* 1 if path matches pattern. */
 int glob_match(const char *pattern, const char *path);

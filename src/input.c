@@ -364,7 +364,8 @@ static void found_cb(void *ctx, const char *path)
 {
     struct input *in = ctx;
 
-    if (!glob_excluded(in->cfg->exclude, in->cfg->nexclude, path) && by_path(in->d, path) == NULL)
+    if (!glob_excluded(in->cfg->exclude, in->cfg->nexclude, path) &&
+        by_path(in->d, path) == NULL && !daemon_own_file(in->d, path))
         consider(in, path);
 }
 

@@ -51,10 +51,34 @@ static const char *rev_nl(const char *p, size_t n)
     return NULL;
 }
 
+/* Whether the code unit at p[i] (whole in the buffer) is the ASCII c. */
+static int unit_is(enum encoding e, const char *p, size_t i, char c)
+{
+    if (e == ENC_UTF16LE)
+        return p[i] == c && p[i + 1] == 0;
+    if (e == ENC_UTF16BE)
+        return p[i] == 0 && p[i + 1] == c;
+    return p[i] == c;
+}
+
+/* Past a run of NUL units at pos: the hole a writer without O_APPEND leaves
+ * after copytruncate, which is not part of the line that follows it. */
+static size_t skip_nuls(enum encoding e, const char *p, size_t n, size_t pos)
+{
+    size_t unit = decoder_unit(e);
+
+    while (pos + unit <= n && unit_is(e, p, pos, '\0'))
+        pos += unit;
+    return pos;
+}
+
 static int handle_line(struct scan_stream *r, const char *p, size_t n, size_t at, int truncated)
 {
     struct scanner *s = r->s;
     struct line_ref l;
+    size_t lead = skip_nuls(r->enc, p, n, 0);
+
+    p += lead, n -= lead, at += lead;
 
     if (n > s->max_line) {
         n = s->max_line - s->max_line % decoder_unit(r->enc);
@@ -131,6 +155,79 @@ static long slow_lines(struct scan_stream *r, const char *p, size_t n, size_t po
     return (long)pos;
 }
 
+/* The first CR or LF at or after pos (aligned to the unit), or n. */
+static size_t find_eol(enum encoding e, const char *p, size_t n, size_t pos)
+{
+    size_t unit = decoder_unit(e);
+
+    for (size_t i = pos; i + unit <= n; i += unit)
+        if (unit_is(e, p, i, '\n') || unit_is(e, p, i, '\r'))
+            return i;
+    return n;
+}
+
+/* How lines end, from the first line end seen: LF (CRLF too), or a lone CR
+ * in a file that uses no LF (classic Mac OS): a lone CR with no LF anywhere
+ * after it in the bytes at hand (a stray CR in a line of an LF file has its
+ * LF soon after). Unknown while neither showed. */
+static void detect_eol(struct scan_stream *r, const char *p, size_t n, size_t pos)
+{
+    size_t unit = decoder_unit(r->enc), e = find_eol(r->enc, p, n, pos);
+
+    if (e >= n || (unit_is(r->enc, p, e, '\r') && e + 2 * unit > n))
+        return; /* a CR at the end: whether an LF follows is not known yet */
+    r->eol = unit_is(r->enc, p, e, '\r') && !unit_is(r->enc, p, e + unit, '\n') &&
+                     decoder_find_nl(r->enc, p, n, e) >= n
+                 ? '\r'
+                 : '\n';
+}
+
+/* The end of the line at p[e] (CR, LF or CRLF) in a file of lone CRs. A CR
+ * that ends the buffer ends its line; an LF that comes next is then skipped. */
+static size_t past_eol(struct scan_stream *r, const char *p, size_t n, size_t e)
+{
+    size_t unit = decoder_unit(r->enc);
+
+    if (!unit_is(r->enc, p, e, '\r'))
+        return e + unit;
+    if (e + 2 * unit > n) {
+        r->after_cr = 1;
+        return e + unit;
+    }
+    return e + (unit_is(r->enc, p, e + unit, '\n') ? 2 : 1) * unit;
+}
+
+static long cr_lines(struct scan_stream *r, const char *p, size_t n, size_t pos)
+{
+    while (pos < n) {
+        size_t e = find_eol(r->enc, p, n, pos);
+        int rc;
+
+        if (e >= n)
+            break;
+        r->s->st.lines++;
+        if ((rc = handle_line(r, p + pos, e - pos, pos, 0)) != 0)
+            return rc;
+        pos = past_eol(r, p, n, e);
+    }
+    return (long)pos;
+}
+
+/* The lines of p[pos..n), pos at a line start; returns as fast_lines. */
+static long lines(struct scan_stream *r, const char *p, size_t n, size_t pos)
+{
+    if (r->after_cr && pos < n) {
+        if (unit_is(r->enc, p, pos, '\n'))
+            pos += decoder_unit(r->enc); /* the LF of a CRLF split between reads */
+        r->after_cr = 0;
+    }
+    if (r->eol == 0)
+        detect_eol(r, p, n, pos);
+    if (r->eol == '\r')
+        return cr_lines(r, p, n, pos);
+    return r->enc == ENC_UTF8 ? fast_lines(r, p, n, pos) : slow_lines(r, p, n, pos);
+}
+
 /* Processes p[pos..n); returns the offset up to which bytes are done. */
 static long process(struct scan_stream *r, const char *p, size_t n, size_t pos, int eof)
 {
@@ -140,16 +237,17 @@ static long process(struct scan_stream *r, const char *p, size_t n, size_t pos, 
     int rc;
 
     if (r->skipping) {
-        size_t nl = decoder_find_nl(r->enc, p, n, pos);
+        size_t nl = r->eol == '\r' ? find_eol(r->enc, p, n, pos)
+                                   : decoder_find_nl(r->enc, p, n, pos);
         if (nl >= n)
             return (long)n;
         r->skipping = 0;
-        pos = nl + unit;
+        pos = r->eol == '\r' ? past_eol(r, p, n, nl) : nl + unit;
     }
-    done = r->enc == ENC_UTF8 ? fast_lines(r, p, n, pos) : slow_lines(r, p, n, pos);
+    done = lines(r, p, n, pos);
     if (done < 0)
         return done;
-    pos = (size_t)done;
+    pos = skip_nuls(r->enc, p, n, (size_t)done); /* a hole longer than a line */
     if (n - pos > s->max_line) {
         size_t cut = s->max_line - s->max_line % unit;
         add_lines(r, 1);
@@ -229,6 +327,19 @@ static void sniff(struct scan_stream *st)
     st->sniffed = 1;
 }
 
+/* Bytes from done on are kept: they move out of the shared buffer (another
+ * stream may read into it next); an idle stream holds no memory. */
+static void keep_rest(struct scan_stream *st, size_t done)
+{
+    st->base += (uint64_t)done;
+    st->have -= done;
+    st->hold = st->have > 0 ? xstrndup(st->buf + done, st->have) : NULL;
+    st->buf = NULL;
+    st->cap = 0;
+    if (st->have == 0)
+        buf_free(&st->dec);
+}
+
 int scan_stream_push(struct scan_stream *st, size_t n, int eof)
 {
     long done;
@@ -240,8 +351,12 @@ int scan_stream_push(struct scan_stream *st, size_t n, int eof)
     st->have += n;
     st->s->st.bytes += n;
     if (!st->sniffed) {
-        if (st->have < 4 && !eof)
+        /* too few bytes to tell UTF-16 from UTF-8: wait for more, or the end
+         * (the idle flush, for a follower) */
+        if (!eof && !decoder_sniff_ready(st->buf, st->have)) {
+            keep_rest(st, 0);
             return 0;
+        }
         sniff(st);
     }
     if (st->have == 0)
@@ -249,15 +364,8 @@ int scan_stream_push(struct scan_stream *st, size_t n, int eof)
     done = process(st, st->buf, st->have, st->start, eof);
     if (done < 0)
         return (int)done;
-    st->base += (uint64_t)done;
-    st->have -= (size_t)done;
     st->start = 0;
-    /* the partial line moves out of the shared buffer; an idle stream holds no memory */
-    st->hold = st->have > 0 ? xstrndup(st->buf + done, st->have) : NULL;
-    st->buf = NULL;
-    st->cap = 0;
-    if (st->have == 0)
-        buf_free(&st->dec);
+    keep_rest(st, (size_t)done);
     return 0;
 }
 

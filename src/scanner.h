@@ -66,6 +66,8 @@ struct scan_stream {
     size_t have, cap;
     size_t start;      /* bytes of buf to pass over (a BOM) */
     int skipping;      /* discarding the rest of an over-long line */
+    char eol;          /* '\n' (LF, CRLF), '\r' (lone CR, no LF in the file), 0 not known yet */
+    int after_cr;      /* a CR ended the last buffer: an LF next is its CRLF */
     struct buf dec;    /* decoded line */
     size_t chunk;      /* read size */
     uint64_t long_lines; /* lines longer than max_line since the reader zeroed this */

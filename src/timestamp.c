@@ -159,25 +159,86 @@ static int64_t to_ms(const struct tm_parts *t)
     return secs == (time_t)-1 ? -1 : (int64_t)secs * 1000 + t->ms;
 }
 
+/* A time at p, in any of the layouts above. */
+static int try_at(const char *line, const char *p, const char *end, int64_t *ms)
+{
+    struct tm_parts t;
+    int ok;
+
+    memset(&t, 0, sizeof(t));
+    if (*p >= '0' && *p <= '9' && (p == line || p[-1] < '0' || p[-1] > '9'))
+        ok = try_ymd(p, end, &t) || try_clf(p, end, &t);
+    else if (*p == '[' && p + 1 < end && p[1] >= 'A' && p[1] <= 'Z')
+        ok = try_ctime(p + 1, end, &t);
+    else
+        return 0;
+    return ok && (*ms = to_ms(&t)) >= 0;
+}
+
+/* A JSON line whose first member is the time ({"@t":"2026-...", {"time":
+ * "2026-...): where its value starts, or NULL. */
+static const char *json_lead(const char *p, const char *end)
+{
+    const char *key;
+
+    while (p < end && *p == ' ')
+        p++;
+    if (p >= end || *p++ != '{')
+        return NULL;
+    while (p < end && *p == ' ')
+        p++;
+    if (p >= end || *p++ != '"')
+        return NULL;
+    for (key = p; p < end && *p != '"' && p - key <= TIMESTAMP_JSON_KEY; p++)
+        ;
+    if (p >= end || *p++ != '"' || p - key < 2)
+        return NULL;
+    while (p < end && *p == ' ')
+        p++;
+    if (p >= end || *p++ != ':')
+        return NULL;
+    while (p < end && *p == ' ')
+        p++;
+    return p < end && *p == '"' ? p + 1 : NULL;
+}
+
+/* Access logs: "host ident user [24/Nov/2026:...": where the time starts
+ * when the line's first '[' follows exactly three fields, or NULL. */
+static const char *clf_lead(const char *p, const char *end)
+{
+    int fields = 0;
+
+    while (p < end && *p != '[') {
+        if (*p == ' ')
+            return NULL; /* an empty field */
+        while (p < end && *p != ' ' && *p != '[')
+            p++;
+        if (p >= end || *p != ' ')
+            return NULL;
+        fields++, p++;
+    }
+    return fields == 3 && p + 1 < end ? p + 1 : NULL;
+}
+
 int timestamp_parse(const char *line, size_t n, int64_t *ms)
 {
-    const char *end = line + (n < TIMESTAMP_SCAN ? n : TIMESTAMP_SCAN);
+    const char *end = line + (n < TIMESTAMP_SCAN ? n : TIMESTAMP_SCAN), *p;
+    size_t words = 0;
 
-    for (const char *p = line; p < end; p++) {
-        struct tm_parts t;
-        int ok;
-
-        memset(&t, 0, sizeof(t));
-        if (*p >= '0' && *p <= '9' && (p == line || p[-1] < '0' || p[-1] > '9'))
-            ok = try_ymd(p, end, &t) || try_clf(p, end, &t);
-        else if (*p == '[' && p + 1 < end && p[1] >= 'A' && p[1] <= 'Z')
-            ok = try_ctime(p + 1, end, &t);
-        else
-            continue;
-        if (ok && (*ms = to_ms(&t)) >= 0)
+    if ((p = json_lead(line, end)) != NULL)
+        return try_at(line, p, end, ms);
+    /* the prefix before the time: no lower-case letter, at most two words,
+     * TIMESTAMP_LEAD bytes ("ERROR ", "[INFO] ", "<134>1 ", "[") */
+    for (p = line; p < end && p - line <= TIMESTAMP_LEAD; p++) {
+        if (try_at(line, p, end, ms))
             return 1;
+        if (*p >= 'a' && *p <= 'z')
+            break;
+        words += *p == ' ' && p > line && p[-1] != ' ';
+        if (words > TIMESTAMP_LEAD_WORDS)
+            break;
     }
-    return 0;
+    return (p = clf_lead(line, end)) != NULL && try_at(line, p, end, ms);
 }
 
 void timestamp_format(int64_t ms, char out[32])

@@ -8,6 +8,13 @@
  * ("2026/11/24 20:30:01"), Apache/nginx access ("[24/Nov/2026:20:30:01
  * +0000]") and Apache error ("[Tue Nov 24 20:30:01.123456 2026]"). A time
  * without a zone is the local time of the host. Nothing else is guessed.
+ *
+ * The time must lead the line: at its start, or after a short prefix of at
+ * most TIMESTAMP_LEAD bytes, two words and no lower-case letter (a level tag
+ * "ERROR ", a bracket "[", a syslog "<134>1 "); or as the value of the first
+ * member of a JSON line ({"@t":"2026-..."); or, in an access log, in the
+ * bracket after the three fields host, ident and user. A date quoted in the
+ * message ("token valid until 2030-01-01T00:00:00Z") is not the line's time.
  */
 #ifndef WW_TIMESTAMP_H
 #define WW_TIMESTAMP_H
@@ -15,10 +22,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TIMESTAMP_SCAN 96 /* bytes from the start of a line searched */
+#define TIMESTAMP_SCAN 96      /* bytes from the start of a line searched */
+#define TIMESTAMP_LEAD 32      /* bytes of prefix before the time, at most */
+#define TIMESTAMP_LEAD_WORDS 2 /* and words in it */
+#define TIMESTAMP_JSON_KEY 16  /* bytes of the first key of a JSON line */
 
-/* Milliseconds since the epoch of the first timestamp near the start of the
- * line; returns 1 when one was found, 0 otherwise. */
+/* Milliseconds since the epoch of the timestamp that leads the line (see
+ * above); returns 1 when there is one, 0 otherwise. */
 int timestamp_parse(const char *line, size_t n, int64_t *ms);
 
 /* A configured layout: a PCRE2 pattern with the named groups year, month,

@@ -2,7 +2,12 @@
  * The file output: JSON lines appended to a file, buffered and written on
  * flush; a durable flush also syncs it. When the file is rotated away
  * (renamed or deleted by logrotate or an operator), the next check reopens
- * the path, so new events go to the new file.
+ * the path, so new events go to the new file. Before each sync it checks
+ * that the open file still has a name: one deleted (or its directory) since
+ * the last sync gets what was written to it since written again to a new
+ * file at the path, or, while that cannot be made (the directory gone),
+ * kept waiting with the rest, so that nothing counts as delivered that went
+ * nowhere.
  *
  * It loses nothing it took and never leaves half a line. When the file
  * cannot be written (disk full, a directory gone or read-only, an I/O
@@ -37,6 +42,7 @@
 #define FILE_BUFFER_MIN 1024u
 #define FILE_BUFFER_MAX (1024u << 20)
 static uint64_t default_buffer(void);
+#define FILE_SYNC_AT (4u << 20)    /* sync when this much was written unsynced */
 #define WRITE_ERRORS "wsawatch_output_write_errors_total"
 #define DROPPED "wsawatch_output_dropped_total"
 
@@ -50,11 +56,13 @@ struct file_out {
     int fd;
     uint64_t dev, ino;  /* identity of what fd has open */
     struct buf pending; /* whole lines not written yet */
+    struct buf written; /* whole lines written since the last sync */
     size_t limit;       /* the configured buffer: full past it */
     char labels[300];   /* output="NAME" */
     int failing;        /* the last write failed: the recovery is logged */
     int unsynced;       /* written since the last sync */
     int dropping;       /* past the hard cap: logged once */
+    int untracked;      /* some writes did not fit in written (cannot happen) */
     uint64_t dropped_run;
     struct file_out *next; /* in open_files */
 };
@@ -149,6 +157,7 @@ static int open_file(struct output *o, struct ww_err *err)
     f->o = o;
     f->name = xstrdup(o->cfg->name);
     buf_init(&f->pending, f->limit + FILE_SLACK);
+    buf_init(&f->written, f->limit + FILE_SLACK + FILE_SYNC_AT);
     metrics_label(f->labels, 0, sizeof(f->labels), "output", f->name);
     metrics_declare(WRITE_ERRORS, METRIC_COUNTER,
                     "Writes or syncs of an output's file that failed; its events are kept and "
@@ -205,6 +214,8 @@ static int write_pending(struct output *o, struct file_out *f)
             done = cut_back(f, done);
             break;
         }
+        if (buf_append(&f->written, f->pending.p + done, (size_t)rc) != 0)
+            f->untracked = 1; /* cannot happen: synced past FILE_SYNC_AT */
         done += (size_t)rc;
         f->unsynced = 1;
         rc = 0;
@@ -217,16 +228,76 @@ static int write_pending(struct output *o, struct file_out *f)
     return rc;
 }
 
+/* 1 if the open file has no name left (deleted, or its directory). */
+static int deleted(const struct file_out *f)
+{
+    uv_fs_t req;
+    int gone = uv_fs_fstat(NULL, &req, f->fd, NULL) == 0 && req.statbuf.st_nlink == 0;
+
+    uv_fs_req_cleanup(&req);
+    return gone;
+}
+
+/* What was written to a deleted file since its last sync goes before what
+ * is pending, to be written to the new file at the path. */
+static void write_again(struct output *o, struct file_out *f)
+{
+    struct buf b;
+
+    if (f->written.len == 0) {
+        close_fd(f);
+        return;
+    }
+    log_warnx("output '%s': %s was deleted; %zu bytes of events written to it since its last "
+              "sync are written again to a new file there", f->name, o->cfg->path,
+              f->written.len);
+    if (f->untracked)
+        log_warnx("output '%s': some events written to the deleted file are lost", f->name);
+    buf_init(&b, f->pending.max);
+    if (buf_append(&b, f->written.p ? f->written.p : "", f->written.len) != 0 ||
+        buf_append(&b, f->pending.p ? f->pending.p : "", f->pending.len) != 0) {
+        o->st.dropped++; /* cannot happen: written is synced past FILE_SYNC_AT */
+        metrics_add(DROPPED, f->labels, 1);
+        buf_free(&b);
+        return;
+    }
+    buf_free(&f->pending);
+    f->pending = b;
+    buf_reset(&f->written);
+    f->untracked = 0;
+    close_fd(f);
+}
+
+/* Syncs the open file, after making sure it still has a name. Returns 0 or
+ * a negative libuv code. */
+static int sync_checked(struct output *o, struct file_out *f)
+{
+    uv_fs_t req;
+    int rc;
+
+    if (deleted(f)) {
+        write_again(o, f);
+        if ((rc = write_pending(o, f)) != 0)
+            return rc;
+        if (f->fd < 0) /* nothing was owed: the next write opens the path */
+            return f->unsynced = 0, 0;
+    }
+    rc = uv_fs_fsync(NULL, &req, f->fd, NULL), uv_fs_req_cleanup(&req);
+    f->unsynced = rc != 0;
+    if (rc == 0 && f->written.cap > 4 * FILE_WRITE_AT)
+        buf_free(&f->written); /* what a burst took is given back */
+    else if (rc == 0)
+        buf_reset(&f->written);
+    return rc;
+}
+
 static int flush_file(struct output *o, int durable, struct ww_err *err)
 {
     struct file_out *f = o->priv;
-    uv_fs_t req;
     int rc = write_pending(o, f);
 
-    if (rc == 0 && durable && f->unsynced) {
-        rc = uv_fs_fsync(NULL, &req, f->fd, NULL), uv_fs_req_cleanup(&req);
-        f->unsynced = rc != 0;
-    }
+    if (rc == 0 && f->unsynced && (durable || f->written.len >= FILE_SYNC_AT))
+        rc = sync_checked(o, f);
     o->full = f->pending.len >= f->limit;
     if (rc < 0) {
         metrics_add(WRITE_ERRORS, f->labels, 1);
@@ -302,6 +373,7 @@ static void close_file(struct output *o)
                   f->name, f->pending.len, o->cfg->path);
     close_fd(f);
     buf_free(&f->pending);
+    buf_free(&f->written);
     xfree(f->name);
     xfree(f);
     o->priv = NULL;

@@ -8,8 +8,8 @@
  * (jsoncheck.c, not the writer's own code, says so) whose "message" is the
  * line with each invalid byte replaced by U+FFFD; every text rendering must
  * hold no control character but its one line break. Lines must start where
- * the stream starts, after a BOM or after a line feed, and in UTF-8 be the
- * bytes at their offset. It does not fuzz the rules: fuzz_rules.c does.
+ * the stream starts, after a BOM or after a line feed (or a CR, in a file of
+ * lone CRs), past a run of NULs, and in UTF-8 be the bytes at their offset. It does not fuzz the rules: fuzz_rules.c does.
  *
  * Input: byte 0 = options (bits 0-2 encoding: auto, utf-8, utf-16le,
  * utf-16be, ansi, else auto; bits 3-4 max line 64KiB, 1024, 1025, 4096;
@@ -58,7 +58,20 @@ static size_t bom_len(const unsigned char *p, size_t n)
     return 0;
 }
 
-/* A line starts at the stream's start, after a BOM, or after a line feed. */
+/* Whether the code unit before p[rel] is the ASCII c. */
+static int unit_before(const struct run *r, size_t rel, char c)
+{
+    const unsigned char *p = r->data;
+
+    switch (r->st->enc) {
+    case ENC_UTF16LE: return rel >= 2 && p[rel - 2] == (unsigned char)c && p[rel - 1] == 0;
+    case ENC_UTF16BE: return rel >= 2 && p[rel - 2] == 0 && p[rel - 1] == (unsigned char)c;
+    default: return rel >= 1 && p[rel - 1] == (unsigned char)c;
+    }
+}
+
+/* A line starts at the stream's start, after a BOM, or after a line feed
+ * (or a CR, in a file whose lines end with a lone CR), past a run of NULs. */
 static void check_line_start(struct run *r, const struct line_ref *l)
 {
     size_t unit = decoder_unit(r->st->enc), rel;
@@ -68,12 +81,13 @@ static void check_line_start(struct run *r, const struct line_ref *l)
         fuzz_fail("line offset %" PRIu64 " out of order or out of the input", l->offset);
     rel = (size_t)(l->offset - r->base);
     r->next_min = l->offset + 1;
+    while (rel >= unit && unit_before(r, rel, '\0'))
+        rel -= unit; /* a hole of NULs before the line is not part of it */
     if (rel == 0 || (r->base == 0 && rel == bom_len(p, r->len)))
         return;
-    if (rel < unit || !((unit == 1 && p[rel - 1] == '\n') ||
-                        (r->st->enc == ENC_UTF16LE && p[rel - 2] == '\n' && p[rel - 1] == 0) ||
-                        (r->st->enc == ENC_UTF16BE && p[rel - 2] == 0 && p[rel - 1] == '\n')))
+    if (!unit_before(r, rel, '\n') && !(r->st->eol == '\r' && unit_before(r, rel, '\r')))
         fuzz_fail("line at offset %" PRIu64 " does not follow a line feed", l->offset);
+    rel = (size_t)(l->offset - r->base);
     if (r->st->enc == ENC_UTF8 && (rel + l->len > r->len || memcmp(l->text, p + rel, l->len) != 0))
         fuzz_fail("UTF-8 line text is not the bytes at offset %" PRIu64, l->offset);
 }

@@ -287,8 +287,9 @@ class Encodings(unittest.TestCase):
                 self.assertTrue(dm.alive(), dm.describe())
                 self.assertEqual(dm.bad, [], "every stdout line must be valid UTF-8 JSON")
                 got = sorted((e["log"]["offset"], e["winsock"]["code"]) for e in dm.events)
-                self.assertEqual(got, [(off1, 10054), (off2, 10060), (off3, 10061), (off4, 10065)],
-                                 dm.describe())
+                # the NULs that start a line (a copytruncate hole) are not part of it
+                self.assertEqual(got, [(off1, 10054), (off2 + 3, 10060), (off3, 10061),
+                                       (off4, 10065)], dm.describe())
                 by_off = {e["log"]["offset"]: e for e in dm.events}
                 self.assertIn("\ufffd", by_off[off1]["message"], "invalid UTF-8 replaced by U+FFFD")
                 self.assertTrue(by_off[off3]["log"].get("truncated"), "10 MB line flagged truncated")

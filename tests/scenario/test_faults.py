@@ -524,6 +524,9 @@ class UnwritablePath(unittest.TestCase):
                 append(log, lines("a", 2))
                 wwtest.wait_until(lambda: tags(whole_events(out)) == want("a", 2),
                                   10, "A", dm)
+                # A synced and committed (else it is written again to the new file)
+                wwtest.wait_until(lambda: offsets(state) == {log: size(log)}, 10,
+                                  "A committed", dm)
                 shutil.rmtree(outdir)
                 time.sleep(scaled(1.2))  # a commit's check sees it gone
                 size_a = size(log)

@@ -65,7 +65,7 @@ static void feed(long code, const char *peer, int64_t t_ms, int backlog)
     struct alert_input in = {table_by_code(&t, code), "r", "/var/log/api.log", NULL, 0, "h",
                              names, values, lens, 1, "a line", 6, t_ms, backlog};
 
-    alerts_feed(&eng, &in, t_ms);
+    alerts_feed(&eng, &in, t_ms, t_ms);
 }
 
 static int has(size_t i, const char *needle)
@@ -179,9 +179,9 @@ START_TEST(test_resolved_after_quiet_window)
     feed(10054, "p", t0, 0);
     feed(10054, "p", t0 + 1, 0);
     ck_assert_uint_eq(ngot, 1);
-    alerts_tick(&eng, t0 + 5000);
+    alerts_tick(&eng, t0 + 5000, t0 + 5000);
     ck_assert_uint_eq(ngot, 1);
-    alerts_tick(&eng, t0 + 11000);
+    alerts_tick(&eng, t0 + 11000, t0 + 11000);
     ck_assert_uint_eq(ngot, 2);
     ck_assert(has(1, "\"state\":\"resolved\""));
 }
@@ -194,13 +194,13 @@ START_TEST(test_backlog_summarised_once)
     load(storm);
     for (int i = 0; i < 5000; i++) /* a storm read late: never a storm of alerts */
         feed(10054, i % 2 ? "a" : "b", t0 + i, 1);
-    alerts_tick(&eng, t0 + 10000);
+    alerts_tick(&eng, t0 + 10000, t0 + 10000);
     ck_assert_uint_eq(ngot, 0); /* still reading the backlog */
-    alerts_tick(&eng, t0 + 11000);
+    alerts_tick(&eng, t0 + 11000, t0 + 11000);
     ck_assert_uint_eq(ngot, 1);
     ck_assert(has(0, "\"state\":\"backlog\""));
     ck_assert(has(0, "\"count\":5000,"));
-    alerts_tick(&eng, t0 + 12000);
+    alerts_tick(&eng, t0 + 12000, t0 + 12000);
     ck_assert_uint_eq(ngot, 1);
 }
 END_TEST
@@ -237,6 +237,65 @@ START_TEST(test_timestamps)
     ck_assert(timestamp_parse("2026/11/24 20:30:01 [error] 1#2: x", 33, &ms));
     ck_assert(!timestamp_parse("request took 10054 ms", 21, &ms));
     ck_assert(!timestamp_parse("2026-13-45T99:00:00Z", 20, &ms));
+}
+END_TEST
+
+static int ts(const char *line, int64_t *ms)
+{
+    return timestamp_parse(line, strlen(line), ms);
+}
+
+/* Only a time that leads the line is the line's time. */
+START_TEST(test_timestamp_leads)
+{
+    int64_t ms;
+
+    ck_assert(ts("ERROR 2026-11-24T20:30:01.123Z x", &ms));
+    ck_assert_int_eq(ms, 1795552201123LL);
+    ck_assert(ts("[2026-11-24T20:30:01.123Z] [WARN] x", &ms));
+    ck_assert(ts("<134>1 2026-11-24T20:30:01.123Z host app - - x", &ms));
+    ck_assert(ts("INFO [T1] 2026-11-24T20:30:01.123Z x", &ms));
+    ck_assert(ts("{\"@t\":\"2026-11-24T20:30:01.123Z\",\"@m\":\"x\"}", &ms));
+    ck_assert_int_eq(ms, 1795552201123LL);
+    ck_assert(ts("api.example.com - frank [24/Nov/2026:20:30:01 +0000] \"GET", &ms));
+    ck_assert_int_eq(ms, 1795552201000LL);
+    ck_assert(ts("2026-11-24T20:30:01.123Z retry after 2030-01-01T00:00:00Z", &ms));
+    ck_assert_int_eq(ms, 1795552201123LL);
+    ck_assert(!ts("token valid until 2030-01-01T00:00:00Z", &ms));
+    ck_assert(!ts("ERROR request failed, valid until 2030-01-01 00:00:00", &ms));
+    ck_assert(!ts("ERROR TOKEN VALID UNTIL 2030-01-01T00:00:00Z", &ms));
+    ck_assert(!ts("{\"msg\":\"valid until 2030-01-01T00:00:00Z\"}", &ms));
+    ck_assert(!ts("a b c d [24/Nov/2026:20:30:01 +0000]", &ms));
+}
+END_TEST
+
+/* A group whose alert came from a line dated a day ahead is quiet for the
+ * cooldown of the clock, not until that day. */
+START_TEST(test_cooldown_by_monotonic_clock)
+{
+    int64_t t0 = 1800000000000, day = 86400000, mono = 5000;
+    const char *names[] = {"peer"}, *values[] = {"p"};
+    size_t lens[] = {1};
+    struct alert_input in = {NULL, "r", "/var/log/api.log", NULL, 0, "h",
+                             names, values, lens, 1, "a line", 6, 0, 0};
+
+    load("alerts:\n  - {id: s, codes: [10054], threshold: 2, window: 10s, cooldown: 1s,"
+         " resolved: true}\n");
+    in.code = table_by_code(&t, 10054);
+    in.t_ms = t0 + day; /* a skewed clock, or a date quoted in the message */
+    alerts_feed(&eng, &in, t0, mono);
+    alerts_feed(&eng, &in, t0, mono);
+    ck_assert_uint_eq(ngot, 1);
+    for (int burst = 1; burst <= 3; burst++) {
+        for (int i = 0; i < 2; i++) {
+            in.t_ms = t0 + burst * 20000 + i;
+            alerts_feed(&eng, &in, in.t_ms, mono + burst * 20000 + i);
+        }
+        ck_assert_uint_eq(ngot, (size_t)burst + 1);
+    }
+    alerts_tick(&eng, t0 + 75000, mono + 75000); /* quiet a whole window */
+    ck_assert_uint_eq(ngot, 5);
+    ck_assert(has(4, "\"state\":\"resolved\""));
 }
 END_TEST
 
@@ -278,6 +337,8 @@ int main(void)
     tcase_add_test(tc, test_backlog_summarised_once);
     tcase_add_test(tc, test_group_cap_overflow);
     tcase_add_test(tc, test_timestamps);
+    tcase_add_test(tc, test_timestamp_leads);
+    tcase_add_test(tc, test_cooldown_by_monotonic_clock);
     tcase_add_test(tc, test_timestamp_pattern);
     suite_add_tcase(s, tc);
     return tu_run(s);

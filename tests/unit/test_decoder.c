@@ -23,6 +23,43 @@ START_TEST(test_sniff)
 }
 END_TEST
 
+/* A long first read is sniffed over its first DECODER_SNIFF_WINDOW bytes. */
+START_TEST(test_sniff_long_read)
+{
+    static char le[4096], be[4096];
+    size_t bom;
+
+    for (size_t i = 0; i < sizeof(le); i += 2) {
+        le[i] = be[i + 1] = (char)("WSAECONNRESET 10054 in a log line\n"[(i / 2) % 34]);
+        le[i + 1] = be[i] = 0;
+    }
+    for (size_t n = 8; n <= sizeof(le); n *= 2) {
+        ck_assert_int_eq(decoder_sniff(le, n, &bom), ENC_UTF16LE);
+        ck_assert_int_eq(decoder_sniff(be, n, &bom), ENC_UTF16BE);
+    }
+    ck_assert_int_eq(decoder_sniff("a\0\n\0", 4, &bom), ENC_UTF16LE); /* one short line */
+    ck_assert_int_eq(decoder_sniff("\0a\0\n", 4, &bom), ENC_UTF16BE);
+    ck_assert_int_eq(decoder_sniff("abc\n", 4, &bom), ENC_UTF8);
+}
+END_TEST
+
+START_TEST(test_sniff_ready)
+{
+    char utf8[DECODER_SNIFF_MIN];
+
+    memset(utf8, 'x', sizeof(utf8));
+    ck_assert(!decoder_sniff_ready("W\0S\0A\0", 6));      /* wait for more */
+    ck_assert(!decoder_sniff_ready(utf8, sizeof(utf8) - 1));
+    ck_assert(decoder_sniff_ready(utf8, sizeof(utf8)));
+    ck_assert(decoder_sniff_ready("\xFF\xFE", 2));           /* a BOM */
+    ck_assert(decoder_sniff_ready("\xEF\xBB\xBF", 3));
+    ck_assert(decoder_sniff_ready("a\0\n\0", 4));           /* a whole line */
+    ck_assert(decoder_sniff_ready("ok\n", 3));
+    ck_assert(decoder_sniff_ready("ok\rn", 4));              /* a line ended by a CR */
+    ck_assert(!decoder_sniff_ready("ok\r", 3));
+}
+END_TEST
+
 START_TEST(test_utf16_newline_alignment)
 {
     /* "\u0A0A" has 0x0A bytes that are not a line feed. */
@@ -80,6 +117,8 @@ int main(void)
     TCase *tc = tcase_create("decoder");
 
     tcase_add_test(tc, test_sniff);
+    tcase_add_test(tc, test_sniff_long_read);
+    tcase_add_test(tc, test_sniff_ready);
     tcase_add_test(tc, test_utf16_newline_alignment);
     tcase_add_test(tc, test_utf16_decode);
     tcase_add_test(tc, test_ansi);

@@ -12,6 +12,8 @@
 #include "testutil.h"
 #include "util/alloc.h"
 
+static void collect_cb(void *ctx, const char *path);
+
 START_TEST(test_match)
 {
     ck_assert(glob_match("/var/log/*.log", "/var/log/app.log"));
@@ -31,6 +33,51 @@ START_TEST(test_match)
     ck_assert(glob_match("app-[0-9].log", "app-7.log"));
     ck_assert(!glob_match("app-[!0-9].log", "app-7.log"));
     ck_assert(glob_match("*a*b*c*", "xxaxxbxxcxx"));
+}
+END_TEST
+
+/* ** matches any number of segments (a final one at least one), and the
+ * cost does not grow with how many there are. */
+START_TEST(test_match_any)
+{
+    char deep[1024] = "/r";
+
+    ck_assert(!glob_match("a/**", "a"));
+    ck_assert(glob_match("a/**", "a/b"));
+    ck_assert(glob_match("**/x.log", "x.log"));
+    ck_assert(glob_match("**/x.log", "a/b/x.log"));
+    ck_assert(glob_match("a/**/b", "a/b"));
+    ck_assert(glob_match("a/**/b", "a/x/y/b"));
+    ck_assert(!glob_match("a/**/b", "a/x/y/c"));
+    ck_assert(glob_match("a/**/b/**/c.log", "a/b/c.log"));
+    ck_assert(glob_match("a/**/b/**/c.log", "a/1/b/2/3/c.log"));
+    ck_assert(!glob_match("a/**/b/**/c.log", "a/1/c.log"));
+    ck_assert(glob_match("a/**/**/c.log", "a/c.log"));
+    for (int i = 0; i < 60; i++)
+        strcat(deep, "/d");
+    ck_assert_uint_eq(strlen(deep), 122);
+    strcat(deep, "/y.log");
+    ck_assert(glob_match("/r/**/d/**/*.log", deep));
+    ck_assert(!glob_match("/r/**/e/**/*.log", deep));
+}
+END_TEST
+
+START_TEST(test_check_limits)
+{
+    char err[300], many[400] = "/r";
+    struct ww_err e = {0};
+    int n = 0;
+
+    ck_assert_int_eq(glob_check("/var/log/**/app/**/*.log", err, sizeof(err)), 0);
+    ck_assert_int_eq(glob_check("/a/**/**/**/x", err, sizeof(err)), WW_EINVAL);
+    ck_assert_str_eq(err, "'/a/**/**/**/x': '**' at offset 9 is one too many (at most 2 in a "
+                          "glob)");
+    ck_assert(!glob_match("/a/**/**/**/x", "/a/x"));
+    ck_assert_int_eq(glob_walk("/a/**/**/**/x", collect_cb, NULL, &n, &e), WW_EINVAL);
+    ck_assert_int_eq(n, 0);
+    for (int i = 0; i < GLOB_MAX_SEGMENTS; i++)
+        strcat(many, "/*");
+    ck_assert_int_eq(glob_check(many, err, sizeof(err)), WW_ELIMIT);
 }
 END_TEST
 
@@ -106,6 +153,14 @@ START_TEST(test_expand_tree)
     pat = xasprintf("%s/*.log", tmpl);
     ck_assert_int_eq(glob_expand(pat, collect_cb, &n, &err), 1);
     xfree(pat);
+    n = 0;
+    pat = xasprintf("%s/**/b/**/*.log", tmpl); /* a/b/z.log only */
+    ck_assert_int_eq(glob_expand(pat, collect_cb, &n, &err), 1);
+    xfree(pat);
+    n = 0;
+    pat = xasprintf("%s/a/**", tmpl); /* y.log, b, b/z.log, b/z.txt: the files */
+    ck_assert_int_eq(glob_expand(pat, collect_cb, &n, &err), 3);
+    xfree(pat);
     xfree(link);
 }
 END_TEST
@@ -154,6 +209,8 @@ int main(void)
     TCase *tc = tcase_create("glob");
 
     tcase_add_test(tc, test_match);
+    tcase_add_test(tc, test_match_any);
+    tcase_add_test(tc, test_check_limits);
     tcase_add_test(tc, test_base_and_exclude);
     tcase_add_test(tc, test_expand_tree);
     tcase_add_test(tc, test_walk_odd_and_child);

@@ -202,6 +202,96 @@ START_TEST(test_nul_and_invalid_utf8)
 }
 END_TEST
 
+/* Pushes data to a new stream in the pieces whose sizes cuts gives (the
+ * last one repeated), as a follower reads a file written in pieces; then
+ * the end. */
+static void push_cuts(const char *data, size_t len, const size_t *cuts, size_t ncuts,
+                      struct got *g)
+{
+    struct scanner sc = {.m = &tu_matcher, .max_line = 65536, .encoding = ENC_AUTO, .cb = got_cb,
+                         .ctx = g};
+    struct scan_stream st;
+
+    memset(g, 0, sizeof(*g));
+    scan_stream_init(&st, &sc, "pieces.log", ENC_AUTO, 0, 4096);
+    for (size_t at = 0, i = 0; at < len; i++) {
+        size_t room, want = cuts[i < ncuts ? i : ncuts - 1];
+        size_t n = len - at < want ? len - at : want;
+        char *p = scan_stream_space(&st, &room);
+        memcpy(p, data + at, n);
+        ck_assert_int_eq(scan_stream_push(&st, n, 0), 0);
+        at += n;
+    }
+    ck_assert_int_eq(scan_stream_push(&st, 0, 1), 0);
+    ck_assert_uint_eq(scan_stream_done(&st), len);
+    scan_stream_free(&st);
+    scanner_free(&sc);
+}
+
+static void push_pieces(const char *data, size_t len, size_t piece, struct got *g)
+{
+    push_cuts(data, len, &piece, 1, g);
+}
+
+/* A file of lone CRs: one line each, however the bytes come. */
+START_TEST(test_lone_cr_lines)
+{
+    const char data[] = "start\rSocket Error # 10054 one\rx\rSocket Error # 10061 two\r"
+                        "Socket Error # 10060 three";
+
+    for (size_t piece = 1; piece <= sizeof(data); piece++) {
+        struct got g;
+        push_pieces(data, sizeof(data) - 1, piece, &g);
+        ck_assert_uint_eq(g.n, 3);
+        ck_assert_uint_eq(g.offset[0], 6);
+        ck_assert_str_eq(g.text[0], "Socket Error # 10054 one");
+        ck_assert_uint_eq(g.offset[1], 33);
+        ck_assert_str_eq(g.text[1], "Socket Error # 10061 two");
+        ck_assert_uint_eq(g.offset[2], 58);
+    }
+}
+END_TEST
+
+/* Once a file is known to end lines with lone CRs, a CRLF that comes later,
+ * its CR and LF in two reads, is one line end. A stray CR in the first line
+ * of an LF file does not make it one. */
+START_TEST(test_cr_then_crlf_split)
+{
+    const char data[] = "a\rSocket Error # 10054 one\r\nSocket Error # 10061 two\r";
+    const char lf[] = "a\rb Socket Error # 10054 one\nSocket Error # 10061 two\n";
+    const size_t cuts[] = {4, 24, 100};
+    struct got g;
+
+    push_cuts(data, sizeof(data) - 1, cuts, 3, &g);
+    ck_assert_uint_eq(g.n, 2);
+    ck_assert_uint_eq(g.offset[0], 2);
+    ck_assert_uint_eq(g.offset[1], 28);
+    ck_assert_str_eq(g.text[1], "Socket Error # 10061 two");
+    push_pieces(lf, sizeof(lf) - 1, 100, &g);
+    ck_assert_uint_eq(g.n, 2);
+    ck_assert_uint_eq(g.offset[0], 0);
+    ck_assert_str_eq(g.text[0], "a\rb Socket Error # 10054 one");
+}
+END_TEST
+
+/* NULs before a line (a copytruncate hole) are not part of it, even when
+ * they are longer than a line. */
+START_TEST(test_nul_hole_skipped)
+{
+    size_t hole = 70000;
+    char *data = xcalloc(1, hole + 64);
+    struct got g;
+
+    strcpy(data + hole, "Socket Error # 10054\n");
+    push_pieces(data, hole + 21, 4096, &g);
+    ck_assert_uint_eq(g.n, 1);
+    ck_assert_uint_eq(g.offset[0], hole);
+    ck_assert_str_eq(g.text[0], "Socket Error # 10054");
+    ck_assert_int_eq(g.truncated[0], 0);
+    xfree(data);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("scanner");
@@ -215,6 +305,9 @@ int main(void)
     tcase_add_test(tc, test_line_longer_than_buffer);
     tcase_add_test(tc, test_nul_and_invalid_utf8);
     tcase_add_test(tc, test_line_numbers);
+    tcase_add_test(tc, test_lone_cr_lines);
+    tcase_add_test(tc, test_cr_then_crlf_split);
+    tcase_add_test(tc, test_nul_hole_skipped);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
