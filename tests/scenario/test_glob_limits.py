@@ -25,7 +25,7 @@ class TooManyAny(unittest.TestCase):
             col = lines[row - 1].index(bad)  # YAML columns are 1-based; the quote is before
             rc, out, err = wwtest.run("check", "--config", cfg)
             self.assertEqual(rc, 2, err)
-            m = re.search(re.escape(cfg) + r":(\d+):(\d+): (.*)", err)
+            m = re.search("error: " + re.escape(cfg) + r":(\d+):(\d+): (.*)", err)
             self.assertIsNotNone(m, err)
             self.assertEqual(int(m.group(1)), row, err)
             self.assertEqual(int(m.group(2)), col, err)
