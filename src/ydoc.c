@@ -74,7 +74,34 @@ static int check_expansion(struct ydoc *y, struct diag *d)
     return WW_ECONFIG;
 }
 
-int ydoc_load(struct ydoc *y, const char *name, const char *data, size_t len, struct diag *d)
+/* After the first document: 0 if the stream ends there, else WW_ECONFIG
+ * with a diag entry (another document, or text that is not one). */
+static int check_end(struct ydoc *y, yaml_parser_t *parser, struct diag *d)
+{
+    yaml_document_t more;
+    yaml_mark_t m = parser->mark;
+    int rc = 0;
+
+    if (!yaml_parser_load(parser, &more)) {
+        if (parser->error == YAML_MEMORY_ERROR)
+            return WW_ENOMEM;
+        m = parser->problem_mark;
+        rc = WW_ECONFIG;
+    } else {
+        if (yaml_document_get_root_node(&more) != NULL) {
+            m = more.start_mark;
+            rc = WW_ECONFIG;
+        }
+        yaml_document_delete(&more);
+    }
+    if (rc != 0)
+        diag_add(d, DIAG_ERROR, y->name, (int)m.line + 1, (int)m.column + 1,
+                 "YAML: text after the end of the document");
+    return rc;
+}
+
+static int load(struct ydoc *y, const char *name, const char *data, size_t len, int single,
+                struct diag *d)
 {
     yaml_parser_t parser;
     const yaml_mark_t *m;
@@ -89,6 +116,8 @@ int ydoc_load(struct ydoc *y, const char *name, const char *data, size_t len, st
     if (yaml_parser_load(&parser, &y->doc)) {
         y->loaded = 1;
         rc = check_expansion(y, d);
+        if (rc == 0 && single)
+            rc = check_end(y, &parser, d);
     } else if (parser.error == YAML_MEMORY_ERROR) {
         rc = WW_ENOMEM;
     } else {
@@ -105,6 +134,17 @@ out:
     if (rc != 0)
         ydoc_free(y);
     return rc;
+}
+
+int ydoc_load(struct ydoc *y, const char *name, const char *data, size_t len, struct diag *d)
+{
+    return load(y, name, data, len, 0, d);
+}
+
+int ydoc_load_single(struct ydoc *y, const char *name, const char *data, size_t len,
+                     struct diag *d)
+{
+    return load(y, name, data, len, 1, d);
 }
 
 void ydoc_free(struct ydoc *y)
