@@ -118,6 +118,15 @@ static void follower_closed_cb(uv_handle_t *h)
     free_follower(h->data);
 }
 
+/* Records the follower's offset with what tells its file's content. */
+static void record(struct state *st, const struct follower *f)
+{
+    struct fprint tail = follower_tail(f);
+
+    state_set_prints(st, state_set(st, f->dev, f->ino, follower_offset(f), f->path), f->born_ms,
+                     &f->head, &tail);
+}
+
 /* Lets a follower go: its offset is recorded first, or, for a deleted file,
  * forgotten (the inode may come back as another file). */
 static void release(struct input *in, struct follower *f, int forget)
@@ -127,7 +136,7 @@ static void release(struct input *in, struct follower *f, int forget)
     if (forget)
         state_drop(&in->d->st, f->dev, f->ino);
     else
-        state_set(&in->d->st, f->dev, f->ino, follower_offset(f), f->path);
+        record(&in->d->st, f);
     if (f->watching) {
         f->closing = 1;
         uv_fs_event_stop(&f->ev);
@@ -137,22 +146,12 @@ static void release(struct input *in, struct follower *f, int forget)
     }
 }
 
-/* When the file was created (Unix ms), for files found at start while the
- * offsets loaded then are judged (state.loaded_ms); 0 when unknown (the file
- * system does not tell birth times). */
-static int64_t born_ms(struct input *in, const char *path, uint64_t dev, uint64_t ino)
+/* The birth time, for files found at start while the offsets loaded then are
+ * judged (state.loaded_ms); 0 otherwise or when unknown (the file system does
+ * not tell birth times). */
+static int64_t born_ms(const struct input *in, int64_t born)
 {
-    uv_fs_t req;
-    int64_t born = 0;
-
-    if (!in->initial || in->d->st.loaded_ms == 0)
-        return 0;
-    if (uv_fs_stat(NULL, &req, path, NULL) == 0 && req.statbuf.st_dev == dev &&
-        req.statbuf.st_ino == ino)
-        born = (int64_t)req.statbuf.st_birthtim.tv_sec * 1000 +
-               (int64_t)req.statbuf.st_birthtim.tv_nsec / 1000000;
-    uv_fs_req_cleanup(&req);
-    return born;
+    return in->initial && in->d->st.loaded_ms != 0 ? born : 0;
 }
 
 /* Where a file starts: its saved offset; from the start when the state knew
@@ -168,11 +167,11 @@ static int64_t born_ms(struct input *in, const char *path, uint64_t dev, uint64_
  * offset, and is read from its start rather than skipped as start_at: end
  * would. Created after the last commit, a file whose identity has an offset
  * got the inode of a deleted file: that offset is not its own. */
-static uint64_t resume_cb(void *ctx, const char *path, uint64_t dev, uint64_t ino, uint64_t size)
+static uint64_t resume_at(struct input *in, const char *path, uint64_t dev, uint64_t ino,
+                          int64_t birth, uint64_t size, struct follow_resume *r)
 {
-    struct input *in = ctx;
     struct state_entry *e = state_find(&in->d->st, dev, ino);
-    int64_t born = born_ms(in, path, dev, ino);
+    int64_t born = born_ms(in, birth);
 
     if (e != NULL && born > 0 && born > in->d->st.loaded_ms) {
         log_info("%s: created after the last commit, with the inode of an earlier file; reading "
@@ -182,6 +181,9 @@ static uint64_t resume_cb(void *ctx, const char *path, uint64_t dev, uint64_t in
     }
     if (e != NULL) {
         e->seen = 1;
+        r->born_ms = e->born_ms;
+        r->head = e->head;
+        r->tail = e->tail;
         return e->offset;
     }
     if (!in->initial)
@@ -198,6 +200,12 @@ static uint64_t resume_cb(void *ctx, const char *path, uint64_t dev, uint64_t in
         return 0;
     }
     return in->cfg->start_beginning ? 0 : size;
+}
+
+static void resume_cb(void *ctx, const char *path, uint64_t dev, uint64_t ino, int64_t born,
+                      uint64_t size, struct follow_resume *r)
+{
+    r->offset = resume_at(ctx, path, dev, ino, born, size, r);
 }
 
 /* At the open-file limit: closes followers' descriptors until the budget
@@ -254,17 +262,26 @@ static int covered(const struct input *in, const char *path)
 
 static void file_event_cb(uv_fs_event_t *h, const char *name, int events, int status);
 
+static void told_rewritten(const struct follower *f)
+{
+    log_info("%s: its content before the offset changed (rewritten in place, or a new file with "
+             "the same inode); reading it again from the start", f->path);
+}
+
 /* Reads what is new in a followed file; a failure is reported once, and its
  * end when the file is readable again. Returns follower_read's result. */
 static int read_file(struct input *in, struct follower *f, uint64_t now)
 {
     struct ww_err err = {0};
+    unsigned rewrites = f->rewrites;
     int rc = follower_read(f, now, &err);
 
     if (rc == WW_ELIMIT && shed(in->d)) {
         memset(&err, 0, sizeof(err));
         rc = follower_read(f, now, &err);
     }
+    if (f->rewrites != rewrites)
+        told_rewritten(f);
     if (rc < 0)
         report_failed(in, f->path, rc, err.msg);
     else
@@ -300,6 +317,8 @@ static void add_file(struct input *in, const char *path)
     in->files = f;
     index_add(in->d, f);
     log_debug("following %s from offset %llu", path, (unsigned long long)f->read_off);
+    if (f->rewrites > 0)
+        told_rewritten(f);
     report_ok(in, f);
     f->evented = !in->cfg->poll_only && covered(in, path);
     if (!in->cfg->poll_only && !f->evented && f->pinned &&
@@ -337,9 +356,17 @@ static void consider(struct input *in, const char *path)
     int rc = uv_fs_stat(NULL, &req, path, NULL);
     unsigned mode = (unsigned)req.statbuf.st_mode & 0170000u;
     uint64_t dev = req.statbuf.st_dev, ino = req.statbuf.st_ino;
+    int64_t born = follower_born_ms(&req.statbuf);
     struct follower *known = rc == 0 ? by_id(in->d, dev, ino) : NULL;
 
     uv_fs_req_cleanup(&req);
+    /* the same for a follower not held open (beyond the open-file limit),
+     * told by the birth time: its file was deleted and this one got its inode */
+    if (known != NULL && known->owner == in && !in->d->paused && known->fd < 0 &&
+        follower_other_birth(known, born)) {
+        changed(in, known);
+        known = by_id(in->d, dev, ino);
+    }
     /* the path names a file, so a follower of that identity whose file has
      * no name left follows a deleted file whose inode the file system gave
      * to this new one (ext4 does, at once): that one is read to its end and
@@ -646,7 +673,7 @@ void input_match_limit(struct input *in, const struct line_ref *l, const struct 
 void input_record_offsets(struct input *in, struct state *st)
 {
     for (struct follower *f = in->files; f != NULL; f = f->next)
-        state_set(st, f->dev, f->ino, follower_offset(f), f->path);
+        record(st, f);
 }
 
 static void free_input(struct input *in)
