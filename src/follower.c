@@ -338,17 +338,47 @@ int follower_read(struct follower *f, uint64_t now, struct ww_err *err)
     return rc;
 }
 
-static void restart_at_zero(struct follower *f)
+/* Starts the stream over at off (0: the encoding as configured; else told
+ * from the file's first bytes) with the fingerprints of what lies before. */
+static void restart_at(struct follower *f, uint64_t off)
 {
     struct scanner *sc = f->st.s;
-    enum encoding enc = sc->encoding;
+    enum encoding enc = off > 0 && f->fd >= 0 ? sniff_head(f->fd, sc->encoding) : sc->encoding;
 
     scan_stream_free(&f->st);
-    f->read_off = 0;
+    f->read_off = off;
     f->head = (struct fprint){0, 0, FPRINT_SEED};
     f->tail_len = 0;
-    scan_stream_init(&f->st, sc, f->path, enc, 0, FOLLOW_CHUNK);
+    if (off > 0 && f->fd >= 0)
+        take_prints(f);
+    scan_stream_init(&f->st, sc, f->path, enc, off, FOLLOW_CHUNK);
     f->st.tag = f;
+    f->restarts++;
+}
+
+static void restart_at_zero(struct follower *f)
+{
+    restart_at(f, 0);
+}
+
+void follower_skip_to(struct follower *f, uint64_t off)
+{
+    restart_at(f, off);
+}
+
+int follower_size(const struct follower *f, uint64_t *size)
+{
+    struct ident id;
+
+    if (f->fd < 0 || identity(f->fd, &id) != 0)
+        return -1;
+    *size = id.size;
+    return 0;
+}
+
+size_t follower_peek(const struct follower *f, uint64_t off, void *p, size_t n)
+{
+    return f->fd >= 0 && read_at(f->fd, off, p, n) ? n : 0;
 }
 
 static enum follow_change truncated(struct follower *f, uint64_t size, struct ww_err *err)

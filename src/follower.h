@@ -49,6 +49,10 @@ struct follower {
     unsigned char tail[FPRINT_TAIL]; /* the last bytes read, ending at read_off */
     uint32_t tail_len;
     unsigned rewrites;   /* content found changed under the offset: read again from 0 */
+    unsigned restarts;   /* the stream started over (truncated, rewritten, skipped) */
+    int maybe_copy;      /* new since the start, nothing taken yet: the caller may find it
+                          * is a copy of another followed file (docs/rotation.md) */
+    uint64_t copy_wait;  /* loop time since when it looks like a copy still being written */
     struct scan_stream st;
     uint64_t last_data;  /* loop time (ms) of the last bytes read */
     uv_fs_event_t ev;    /* file-system events, when watching */
@@ -117,6 +121,17 @@ int follower_idle(struct follower *f, uint64_t now, uint64_t idle_ms);
 
 /* Where to resume this file: just past the last line taken. */
 uint64_t follower_offset(const struct follower *f);
+
+/* Starts over at off (a copy: what is before it was read from the file it
+ * copies). The follower must hold its descriptor. */
+void follower_skip_to(struct follower *f, uint64_t off);
+
+/* The open file's size: 0, or -1 when closed or unknown. */
+int follower_size(const struct follower *f, uint64_t *size);
+
+/* Reads n bytes at off of the open file into p: returns n, or 0 when they
+ * are not all there (or the follower is closed). */
+size_t follower_peek(const struct follower *f, uint64_t off, void *p, size_t n);
 
 /* The fingerprint of the bytes before read_off (len 0 at 0). */
 struct fprint follower_tail(const struct follower *f);

@@ -262,10 +262,76 @@ static int covered(const struct input *in, const char *path)
 
 static void file_event_cb(uv_fs_event_t *h, const char *name, int events, int status);
 
+static int read_file(struct input *in, struct follower *f, uint64_t now);
+
 static void told_rewritten(const struct follower *f)
 {
     log_info("%s: its content before the offset changed (rewritten in place, or a new file with "
              "the same inode); reading it again from the start", f->path);
+}
+
+/* 1 when the new file n's first bytes (prefix hashes h[0..len]) and its
+ * bytes before where k was read to are what was read from k. */
+static int copies(const struct follower *n, uint64_t size, const uint64_t *h, size_t len,
+                  const struct follower *k)
+{
+    unsigned char b[FPRINT_TAIL];
+
+    if (k == n || k->maybe_copy || k->head.len == 0 || k->head.len > len ||
+        h[k->head.len] != k->head.hash)
+        return 0;
+    if (size < k->read_off)
+        return 2; /* a copy still being written, or of less than was read */
+    return k->tail_len == 0 ||
+           (follower_peek(n, k->read_off - k->tail_len, b, k->tail_len) == k->tail_len &&
+            memcmp(b, k->tail, k->tail_len) == 0);
+}
+
+/* A file found while running, before anything of it is taken: is it a copy
+ * of a file of the input (copytruncate, with a glob that matches the copy)?
+ * Then what it holds before where that file was read to is not read again.
+ * Returns 1 to read it (from where this says), 0 to wait (it looks like a
+ * copy still being written: until it holds enough or is quiet for
+ * rotate_wait). */
+static int sort_copy(struct input *in, struct follower *n, uint64_t now)
+{
+    unsigned char b[FPRINT_HEAD];
+    uint64_t h[FPRINT_HEAD + 1], size, from;
+    size_t len;
+    int how = 0;
+    struct follower *k = NULL;
+    unsigned restarts;
+
+    if (follower_size(n, &size) != 0 || size == 0)
+        return n->fd < 0 ? (n->maybe_copy = 0, 1) : 1; /* nothing to take yet */
+    len = size < FPRINT_HEAD ? (size_t)size : FPRINT_HEAD;
+    if (follower_peek(n, 0, b, len) != len)
+        return 1;
+    h[0] = FPRINT_SEED;
+    for (size_t i = 0; i < len; i++)
+        h[i + 1] = fprint_hash(h[i], b + i, 1);
+    for (k = in->files; k != NULL && (how = copies(n, size, h, len, k)) == 0; k = k->next)
+        ;
+    if (how == 2 && (n->copy_wait == 0 || now - n->copy_wait < in->cfg->rotate_wait_ms)) {
+        n->copy_wait = n->copy_wait ? n->copy_wait : now;
+        return 0;
+    }
+    n->maybe_copy = 0;
+    n->copy_wait = 0;
+    if (k == NULL)
+        return 1;
+    /* what the original still holds is read from it first; if it changed
+     * meanwhile (truncated), the copy goes on from where the original was */
+    from = follower_offset(k);
+    restarts = k->restarts;
+    if (how == 1 && !k->rotated)
+        (void)read_file(in, k, now);
+    if (how == 2 || k->restarts == restarts)
+        from = follower_offset(k) < size ? follower_offset(k) : size;
+    log_info("%s: a copy of %s (copytruncate); its first %llu bytes were read from there, it is "
+             "read from that offset", n->path, k->path, (unsigned long long)from);
+    follower_skip_to(n, from);
+    return 1;
 }
 
 /* Reads what is new in a followed file; a failure is reported once, and its
@@ -274,7 +340,11 @@ static int read_file(struct input *in, struct follower *f, uint64_t now)
 {
     struct ww_err err = {0};
     unsigned rewrites = f->rewrites;
-    int rc = follower_read(f, now, &err);
+    int rc;
+
+    if (f->maybe_copy && !sort_copy(in, f, now))
+        return 0;
+    rc = follower_read(f, now, &err);
 
     if (rc == WW_ELIMIT && shed(in->d)) {
         memset(&err, 0, sizeof(err));
@@ -313,6 +383,7 @@ static void add_file(struct input *in, const char *path)
     }
     f->owner = in;
     f->caught_up = !in->initial; /* a file that appeared since the start holds only new lines */
+    f->maybe_copy = !in->initial && f->read_off == 0;
     f->next = in->files;
     in->files = f;
     index_add(in->d, f);
@@ -613,7 +684,7 @@ static int needs_poll(const struct input *in, const struct follower *f, uint64_t
 
     if (f->rotated)
         return !(f->watching && f->evented) || now - quiet_since >= in->cfg->rotate_wait_ms || full;
-    return !f->evented || full;
+    return !f->evented || full || f->copy_wait != 0;
 }
 
 /* Paths that could not be read are tried again every poll. */

@@ -20,9 +20,11 @@ Every line here is a Winsock line carrying its own id (`id=R.N`), so that the
 events can be counted against the lines written.
 """
 import collections
+import gzip
 import os
 import re
 import resource
+import shutil
 import time
 import unittest
 
@@ -145,6 +147,59 @@ class Rewrite(Base):
                     self.wait_ids(dm, ids_of(text), what="(rewritten while stopped, run %d)" % r)
                     self.check_once(dm, ids_of(text), "rewritten while stopped, run %d" % r)
                     self.assertEqual(dm.stop(), 0, dm.describe())
+
+
+@require_run
+class CopyTruncate(Base):
+    """logrotate's copytruncate + delaycompress, the glob matching the copy."""
+
+    def rotate(self, path):
+        old = path + ".1"
+        if os.path.exists(old):                  # delaycompress: compressed one turn later
+            with open(old, "rb") as f, gzip.open(path + ".2.gz", "wb") as g:
+                g.write(f.read())
+            os.unlink(old)
+        shutil.copyfile(path, old)               # copytruncate
+        os.truncate(path, 0)
+
+    def copytruncate_rounds(self, wait_before, watch="auto"):
+        with TempDir() as d:
+            logs = os.path.join(d, "logs")
+            os.makedirs(logs)
+            path = os.path.join(logs, "app.log")
+            rewrite(path, "")
+            cfg = daemon_config(d, [{"path": os.path.join(logs, "app.log*"), "exclude": ["*.gz"],
+                                     "start_at": "beginning", "watch": watch}])
+            written = []
+            with Daemon(cfg).start() as dm:
+                for r in range(6):
+                    for k in range(5):
+                        text = lines("%d.%d" % (r, k), 10, width=20)
+                        with open(path, "a") as f:
+                            f.write(text)
+                        written += ids_of(text)
+                        time.sleep(0.01)
+                    if wait_before:
+                        self.wait_ids(dm, written, what="(before rotation %d)" % r)
+                    self.rotate(path)
+                    # as in test_daemon_rotation: lines the follower had not
+                    # read when the truncation came are only in the copy; the
+                    # writer goes on after the daemon looked at the file
+                    time.sleep(wwtest.scaled(2 * 0.2 + 0.1))
+                self.wait_ids(dm, written, what="(after %d rotations)" % (r + 1))
+                self.check_once(dm, written, "copytruncate + delaycompress, glob app.log*")
+                self.assertEqual(dm.stop(), 0, dm.describe())
+
+    def test_copytruncate_caught_up(self):
+        self.copytruncate_rounds(True)
+
+    def test_copytruncate_behind(self):
+        """The copy is made before the daemon read everything: the rest is
+        read from the copy, once."""
+        self.copytruncate_rounds(False)
+
+    def test_copytruncate_poll(self):
+        self.copytruncate_rounds(False, "poll")
 
 
 def low_fd_limit():
