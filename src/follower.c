@@ -345,6 +345,9 @@ static void restart_at(struct follower *f, uint64_t off)
     struct scanner *sc = f->st.s;
     enum encoding enc = off > 0 && f->fd >= 0 ? sniff_head(f->fd, sc->encoding) : sc->encoding;
 
+    f->prev_head = f->head; /* a copy of the content let go may turn up (copytruncate) */
+    f->prev_tail = follower_tail(f);
+    f->prev_done = follower_offset(f);
     scan_stream_free(&f->st);
     f->read_off = off;
     f->head = (struct fprint){0, 0, FPRINT_SEED};

@@ -50,6 +50,8 @@ struct follower {
     uint32_t tail_len;
     unsigned rewrites;   /* content found changed under the offset: read again from 0 */
     unsigned restarts;   /* the stream started over (truncated, rewritten, skipped) */
+    struct fprint prev_head, prev_tail; /* the content before the last restart */
+    uint64_t prev_done;  /* and where it was taken to */
     int maybe_copy;      /* new since the start, nothing taken yet: the caller may find it
                           * is a copy of another followed file (docs/rotation.md) */
     uint64_t copy_wait;  /* loop time since when it looks like a copy still being written */

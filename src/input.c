@@ -270,21 +270,38 @@ static void told_rewritten(const struct follower *f)
              "the same inode); reading it again from the start", f->path);
 }
 
-/* 1 when the new file n's first bytes (prefix hashes h[0..len]) and its
- * bytes before where k was read to are what was read from k. */
-static int copies(const struct follower *n, uint64_t size, const uint64_t *h, size_t len,
-                  const struct follower *k)
+/* 1 when the bytes of n at fp hash as fp says. */
+static int holds(const struct follower *n, const struct fprint *fp)
 {
     unsigned char b[FPRINT_TAIL];
 
-    if (k == n || k->maybe_copy || k->head.len == 0 || k->head.len > len ||
-        h[k->head.len] != k->head.hash)
+    return fp->len == 0 ||
+           (fp->len <= sizeof(b) && follower_peek(n, fp->at - fp->len, b, fp->len) == fp->len &&
+            fprint_hash(FPRINT_SEED, b, fp->len) == fp->hash);
+}
+
+/* Whether the new file n (size bytes, prefix hashes h[0..len] of its first
+ * bytes) holds what was read from k: 1 what k holds now, 3 what it held
+ * before it was truncated (its prev_ fingerprints), 2 or 4 perhaps (its
+ * first bytes are those, but it is shorter than what was read), 0 not. */
+static int copies(const struct follower *n, uint64_t size, const uint64_t *h, size_t len,
+                  const struct follower *k)
+{
+    const struct fprint *hd[2] = {&k->head, &k->prev_head};
+    struct fprint tail = follower_tail(k);
+    const struct fprint *tl[2] = {&tail, &k->prev_tail};
+
+    if (k == n || k->maybe_copy)
         return 0;
-    if (size < k->read_off)
-        return 2; /* a copy still being written, or of less than was read */
-    return k->tail_len == 0 ||
-           (follower_peek(n, k->read_off - k->tail_len, b, k->tail_len) == k->tail_len &&
-            memcmp(b, k->tail, k->tail_len) == 0);
+    for (int i = 0; i < 2; i++) {
+        if (hd[i]->len == 0 || hd[i]->len > len || h[hd[i]->len] != hd[i]->hash)
+            continue;
+        if (size < tl[i]->at)
+            return i == 0 ? 2 : 4; /* a copy still being written, or of less than was read */
+        if (holds(n, tl[i]))
+            return i == 0 ? 1 : 3;
+    }
+    return 0;
 }
 
 /* A file found while running, before anything of it is taken: is it a copy
@@ -312,7 +329,8 @@ static int sort_copy(struct input *in, struct follower *n, uint64_t now)
         h[i + 1] = fprint_hash(h[i], b + i, 1);
     for (k = in->files; k != NULL && (how = copies(n, size, h, len, k)) == 0; k = k->next)
         ;
-    if (how == 2 && (n->copy_wait == 0 || now - n->copy_wait < in->cfg->rotate_wait_ms)) {
+    if ((how == 2 || how == 4) &&
+        (n->copy_wait == 0 || now - n->copy_wait < in->cfg->rotate_wait_ms)) {
         n->copy_wait = n->copy_wait ? n->copy_wait : now;
         return 0;
     }
@@ -322,12 +340,13 @@ static int sort_copy(struct input *in, struct follower *n, uint64_t now)
         return 1;
     /* what the original still holds is read from it first; if it changed
      * meanwhile (truncated), the copy goes on from where the original was */
-    from = follower_offset(k);
+    from = how >= 3 ? k->prev_done : follower_offset(k);
     restarts = k->restarts;
     if (how == 1 && !k->rotated)
         (void)read_file(in, k, now);
-    if (how == 2 || k->restarts == restarts)
-        from = follower_offset(k) < size ? follower_offset(k) : size;
+    if (how == 2 || (how == 1 && k->restarts == restarts))
+        from = follower_offset(k);
+    from = from < size ? from : size;
     log_info("%s: a copy of %s (copytruncate); its first %llu bytes were read from there, it is "
              "read from that offset", n->path, k->path, (unsigned long long)from);
     follower_skip_to(n, from);

@@ -181,6 +181,11 @@ class CopyTruncate(Base):
                         time.sleep(0.01)
                     if wait_before:
                         self.wait_ids(dm, written, what="(before rotation %d)" % r)
+                    else:  # lines the daemon has most likely not read yet
+                        text = lines("%d.last" % r, 30, width=20)
+                        with open(path, "a") as f:
+                            f.write(text)
+                        written += ids_of(text)
                     self.rotate(path)
                     # as in test_daemon_rotation: lines the follower had not
                     # read when the truncation came are only in the copy; the
