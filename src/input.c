@@ -319,8 +319,10 @@ static int sort_copy(struct input *in, struct follower *n, uint64_t now)
     struct follower *k = NULL;
     unsigned restarts;
 
-    if (follower_size(n, &size) != 0 || size == 0)
-        return n->fd < 0 ? (n->maybe_copy = 0, 1) : 1; /* nothing to take yet */
+    if (n->fd < 0)
+        n->maybe_copy = 0; /* beyond the open-file limit: not looked for */
+    if (n->fd < 0 || follower_size(n, &size) != 0 || size == 0)
+        return 1; /* nothing to take yet */
     len = size < FPRINT_HEAD ? (size_t)size : FPRINT_HEAD;
     if (follower_peek(n, 0, b, len) != len)
         return 1;
