@@ -296,7 +296,7 @@ static void restart_at_zero(struct follower *f);
 int follower_read(struct follower *f, uint64_t now, struct ww_err *err)
 {
     size_t total = 0;
-    int rc = 1, checked = 0;
+    int rc = 1;
 
     if (f->fd < 0 && (rc = reopen(f, err)) <= 0)
         return rc;
@@ -317,8 +317,10 @@ int follower_read(struct follower *f, uint64_t now, struct ww_err *err)
             rc = scan_stream_push(&f->st, 0, 0); /* frees an idle buffer */
             break;
         }
-        /* it grew: is what lies before the offset still what was read? */
-        if (!checked++ && !content_holds(f)) {
+        /* it grew: is what lies before the offset still what was read?
+         * (every chunk: the lines of the last one may have made an
+         * application rewrite its log, and a slow turn see the new content) */
+        if (!content_holds(f)) {
             (void)scan_stream_push(&f->st, 0, 1); /* the held line of the old content */
             restart_at_zero(f);
             f->rewrites++;
