@@ -17,11 +17,23 @@ static size_t open_max = SIZE_MAX; /* lowered when the system runs out of them *
 
 struct ident {
     uint64_t dev, ino, size, links;
+    int64_t born_ms;
     unsigned mode;
 };
 
+int64_t follower_born_ms(const uv_stat_t *st)
+{
+    return (int64_t)st->st_birthtim.tv_sec * 1000 + (int64_t)st->st_birthtim.tv_nsec / 1000000;
+}
+
+int follower_other_birth(const struct follower *f, int64_t born_ms)
+{
+    return f->born_ms > 0 && born_ms > 0 && f->born_ms != born_ms;
+}
+
 static void fill_identity(const uv_stat_t *st, struct ident *id)
 {
+    id->born_ms = follower_born_ms(st);
     id->dev = st->st_dev;
     id->ino = st->st_ino;
     id->size = st->st_size;
@@ -132,9 +144,101 @@ void follower_set_bounded(int on)
     bounded = on;
 }
 
+/* Reads n bytes at off into p. Returns 1 when all of them were there. */
+static int read_at(int fd, uint64_t off, void *p, size_t n)
+{
+    uv_buf_t b = uv_buf_init(p, (unsigned)n);
+    uv_fs_t req;
+    ssize_t got = uv_fs_read(NULL, &req, fd, &b, 1, (int64_t)off, NULL);
+
+    uv_fs_req_cleanup(&req);
+    return got >= 0 && (size_t)got == n;
+}
+
+/* 1 when the file's bytes at fp hash as fp says (no fingerprint: 1). */
+static int print_holds(int fd, const struct fprint *fp)
+{
+    unsigned char b[FPRINT_HEAD];
+
+    if (fp->len == 0)
+        return 1;
+    return fp->len <= sizeof(b) && fp->at >= fp->len &&
+           read_at(fd, fp->at - fp->len, b, fp->len) &&
+           fprint_hash(FPRINT_SEED, b, fp->len) == fp->hash;
+}
+
+/* Takes the fingerprints of what lies before read_off from the file: the
+ * first bytes, and the last ones into f->tail. */
+static void take_prints(struct follower *f)
+{
+    unsigned char b[FPRINT_HEAD];
+    uint32_t n = f->read_off < FPRINT_HEAD ? (uint32_t)f->read_off : FPRINT_HEAD;
+
+    f->head = (struct fprint){0, 0, FPRINT_SEED};
+    f->tail_len = 0;
+    if (n > 0 && read_at(f->fd, 0, b, n))
+        f->head = (struct fprint){n, n, fprint_hash(FPRINT_SEED, b, n)};
+    n = f->read_off < FPRINT_TAIL ? (uint32_t)f->read_off : FPRINT_TAIL;
+    if (n > 0 && read_at(f->fd, f->read_off - n, f->tail, n))
+        f->tail_len = n;
+}
+
+/* Adds the n bytes at p, just read at read_off, to the fingerprints. */
+static void note_read(struct follower *f, const char *p, size_t n)
+{
+    size_t keep;
+
+    if (f->head.len < FPRINT_HEAD && f->head.len == f->read_off) {
+        keep = n < FPRINT_HEAD - f->head.len ? n : FPRINT_HEAD - f->head.len;
+        f->head.hash = fprint_hash(f->head.hash, p, keep);
+        f->head.len += (uint32_t)keep;
+        f->head.at = f->head.len;
+    }
+    if (n >= FPRINT_TAIL) {
+        memcpy(f->tail, p + n - FPRINT_TAIL, FPRINT_TAIL);
+        f->tail_len = FPRINT_TAIL;
+        return;
+    }
+    keep = f->tail_len < FPRINT_TAIL - n ? f->tail_len : FPRINT_TAIL - n;
+    memmove(f->tail, f->tail + f->tail_len - keep, keep);
+    memcpy(f->tail + keep, p, n);
+    f->tail_len = (uint32_t)(keep + n);
+}
+
+/* 1 while the file still holds, before read_off, what was read there. */
+static int content_holds(struct follower *f)
+{
+    unsigned char b[FPRINT_TAIL];
+
+    if (f->read_off == 0)
+        return 1;
+    return print_holds(f->fd, &f->head) &&
+           (f->tail_len == 0 || (read_at(f->fd, f->read_off - f->tail_len, b, f->tail_len) &&
+                                 memcmp(b, f->tail, f->tail_len) == 0));
+}
+
+struct fprint follower_tail(const struct follower *f)
+{
+    struct fprint fp = {f->read_off, f->tail_len, fprint_hash(FPRINT_SEED, f->tail, f->tail_len)};
+
+    return f->tail_len > 0 ? fp : (struct fprint){0, 0, 0};
+}
+
+/* 1 when what the offsets store knew of the file before r->offset is still
+ * there: the same birth time and fingerprints (those it knew). */
+static int resume_holds(int fd, const struct ident *id, const struct follow_resume *r)
+{
+    if (r->born_ms > 0 && id->born_ms > 0 && r->born_ms != id->born_ms)
+        return 0;
+    if (r->tail.len > 0 && r->tail.at > id->size)
+        return 0;
+    return print_holds(fd, &r->head) && print_holds(fd, &r->tail);
+}
+
 int follower_open(struct follower *f, const char *path, struct scanner *sc, enum encoding enc,
                   follow_resume_cb resume, void *ctx, struct ww_err *err)
 {
+    struct follow_resume r;
     struct ident id;
     int fd, rc;
 
@@ -153,11 +257,19 @@ int follower_open(struct follower *f, const char *path, struct scanner *sc, enum
     f->pinned = open_count <= open_max;
     f->dev = id.dev;
     f->ino = id.ino;
+    f->born_ms = id.born_ms;
     f->path = xstrdup(path);
     f->stop_at = bounded ? id.size : UINT64_MAX;
-    f->read_off = resume(ctx, path, f->dev, f->ino, id.size);
+    memset(&r, 0, sizeof(r));
+    resume(ctx, path, f->dev, f->ino, id.born_ms, id.size, &r);
+    f->read_off = r.offset;
+    if (f->read_off > 0 && !resume_holds(fd, &id, &r)) {
+        f->read_off = 0; /* rewritten, or another file with its inode, while we were away */
+        f->rewrites = 1;
+    }
     if (f->read_off > id.size)
         f->read_off = 0; /* shorter than we knew it: truncated while we were away */
+    take_prints(f);
     scan_stream_init(&f->st, sc, f->path, f->read_off > 0 ? sniff_head(fd, enc) : enc,
                      f->read_off, FOLLOW_CHUNK);
     f->st.tag = f;
@@ -173,11 +285,12 @@ static int reopen(struct follower *f, struct ww_err *err)
     int fd, rc;
 
     if (path_identity(f->path, &id) != 0 || id.dev != f->dev || id.ino != f->ino ||
-        id.size <= f->read_off)
+        follower_other_birth(f, id.born_ms) || id.size <= f->read_off)
         return 0;
     if ((rc = open_fd(f->path, &fd, err)) != 0)
         return rc == WW_ENOTFOUND ? 0 : rc;
-    if (identity(fd, &id) != 0 || id.dev != f->dev || id.ino != f->ino) {
+    if (identity(fd, &id) != 0 || id.dev != f->dev || id.ino != f->ino ||
+        follower_other_birth(f, id.born_ms)) {
         close_fd(&fd); /* replaced in between */
         return 0;
     }
@@ -185,6 +298,8 @@ static int reopen(struct follower *f, struct ww_err *err)
     f->pinned = open_count <= open_max;
     return 1;
 }
+
+static void restart_at_zero(struct follower *f);
 
 int follower_read(struct follower *f, uint64_t now, struct ww_err *err)
 {
@@ -217,6 +332,16 @@ int follower_read(struct follower *f, uint64_t now, struct ww_err *err)
             rc = scan_stream_push(&f->st, 0, 0); /* frees an idle buffer */
             break;
         }
+        /* it grew: is what lies before the offset still what was read?
+         * (every chunk: the lines of the last one may have made an
+         * application rewrite its log, and a slow turn see the new content) */
+        if (!content_holds(f)) {
+            (void)scan_stream_push(&f->st, 0, 1); /* the held line of the old content */
+            restart_at_zero(f);
+            f->rewrites++;
+            continue;
+        }
+        note_read(f, p, (size_t)got);
         f->read_off += (uint64_t)got;
         f->last_data = now;
         total += (size_t)got;
@@ -230,15 +355,50 @@ int follower_read(struct follower *f, uint64_t now, struct ww_err *err)
     return rc;
 }
 
-static void restart_at_zero(struct follower *f)
+/* Starts the stream over at off (0: the encoding as configured; else told
+ * from the file's first bytes) with the fingerprints of what lies before. */
+static void restart_at(struct follower *f, uint64_t off)
 {
     struct scanner *sc = f->st.s;
-    enum encoding enc = sc->encoding;
+    enum encoding enc = off > 0 && f->fd >= 0 ? sniff_head(f->fd, sc->encoding) : sc->encoding;
 
+    f->prev_head = f->head; /* a copy of the content let go may turn up (copytruncate) */
+    f->prev_tail = follower_tail(f);
+    f->prev_done = follower_offset(f);
     scan_stream_free(&f->st);
-    f->read_off = 0;
-    scan_stream_init(&f->st, sc, f->path, enc, 0, FOLLOW_CHUNK);
+    f->read_off = off;
+    f->head = (struct fprint){0, 0, FPRINT_SEED};
+    f->tail_len = 0;
+    if (off > 0 && f->fd >= 0)
+        take_prints(f);
+    scan_stream_init(&f->st, sc, f->path, enc, off, FOLLOW_CHUNK);
     f->st.tag = f;
+    f->restarts++;
+}
+
+static void restart_at_zero(struct follower *f)
+{
+    restart_at(f, 0);
+}
+
+void follower_skip_to(struct follower *f, uint64_t off)
+{
+    restart_at(f, off);
+}
+
+int follower_size(const struct follower *f, uint64_t *size)
+{
+    struct ident id;
+
+    if (f->fd < 0 || identity(f->fd, &id) != 0)
+        return -1;
+    *size = id.size;
+    return 0;
+}
+
+size_t follower_peek(const struct follower *f, uint64_t off, void *p, size_t n)
+{
+    return f->fd >= 0 && read_at(f->fd, off, p, n) ? n : 0;
 }
 
 static enum follow_change truncated(struct follower *f, uint64_t size, struct ww_err *err)
@@ -260,7 +420,7 @@ static enum follow_change check_closed(struct follower *f, struct ww_err *err)
         return FOLLOW_DELETED;
     if (rc != 0)
         return FOLLOW_SAME; /* cannot tell (permissions): try again later */
-    if (id.dev != f->dev || id.ino != f->ino)
+    if (id.dev != f->dev || id.ino != f->ino || follower_other_birth(f, id.born_ms))
         return FOLLOW_LOST;
     return id.size < f->read_off ? truncated(f, id.size, err) : FOLLOW_SAME;
 }

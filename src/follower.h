@@ -7,6 +7,14 @@
  * before letting it go. libuv opens files with FILE_SHARE_READ |
  * FILE_SHARE_WRITE | FILE_SHARE_DELETE on Windows, so a followed file can
  * always be rotated or deleted. It knows nothing of globs, state or outputs.
+ *
+ * Size alone does not tell a file rewritten in place (opened with O_TRUNC and
+ * written past the old size before the follower looked) or a new file that
+ * got a deleted file's inode: the follower keeps its file's birth time and
+ * two fingerprints (fprint.h) — its first bytes, and the bytes just before
+ * where it has read to — and checks them whenever the file grew, before
+ * taking any new byte: content that is no longer what was read is read again
+ * from the start (docs/rotation.md).
  */
 #ifndef WW_FOLLOWER_H
 #define WW_FOLLOWER_H
@@ -14,6 +22,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "fprint.h"
 #include "scanner.h"
 #include "util/err.h"
 
@@ -35,6 +44,17 @@ struct follower {
     int pinned;          /* keeps fd open between reads */
     uint64_t dev, ino;   /* identity of the file */
     uint64_t read_off;   /* next byte to read */
+    int64_t born_ms;     /* birth time (Unix ms); 0 when the file system does not tell */
+    struct fprint head;  /* the first bytes read (up to FPRINT_HEAD) */
+    unsigned char tail[FPRINT_TAIL]; /* the last bytes read, ending at read_off */
+    uint32_t tail_len;
+    unsigned rewrites;   /* content found changed under the offset: read again from 0 */
+    unsigned restarts;   /* the stream started over (truncated, rewritten, skipped) */
+    struct fprint prev_head, prev_tail; /* the content before the last restart */
+    uint64_t prev_done;  /* and where it was taken to */
+    int maybe_copy;      /* new since the start, nothing taken yet: the caller may find it
+                          * is a copy of another followed file (docs/rotation.md) */
+    uint64_t copy_wait;  /* loop time since when it looks like a copy still being written */
     struct scan_stream st;
     uint64_t last_data;  /* loop time (ms) of the last bytes read */
     uv_fs_event_t ev;    /* file-system events, when watching */
@@ -61,12 +81,23 @@ struct follower {
  * file had when they were opened, rather than chase a file that grows. */
 void follower_set_bounded(int on);
 
-/* Decides where to start in a file: returns the offset. */
-typedef uint64_t (*follow_resume_cb)(void *ctx, const char *path, uint64_t dev, uint64_t ino,
-                                     uint64_t size);
+/* Where to start in a file: the offset, and what is known of the content
+ * before it (from the offsets store): the birth time and fingerprints it was
+ * saved with (0 and len 0 when not known). */
+struct follow_resume {
+    uint64_t offset;
+    int64_t born_ms;
+    struct fprint head, tail;
+};
+
+/* Decides where to start in a file (born_ms: its birth time, 0 unknown):
+ * fills r (zeroed first). */
+typedef void (*follow_resume_cb)(void *ctx, const char *path, uint64_t dev, uint64_t ino,
+                                 int64_t born_ms, uint64_t size, struct follow_resume *r);
 
 /* Opens path (never blocking: a FIFO is refused, not waited on) and starts
- * its stream where resume says. The follower keeps the file open while fewer
+ * its stream where resume says, or at 0 when the file's content is not what
+ * the fingerprints resume gave say it was there (f->rewrites is then 1). The follower keeps the file open while fewer
  * than the open-file budget are; beyond it, it is opened again for each read.
  * Returns 0; WW_ENOTFOUND when path names nothing; WW_EINVAL when it is not
  * a regular file ("path: a FIFO, not a regular file"); WW_ELIMIT when the
@@ -97,6 +128,27 @@ int follower_idle(struct follower *f, uint64_t now, uint64_t idle_ms);
 
 /* Where to resume this file: just past the last line taken. */
 uint64_t follower_offset(const struct follower *f);
+
+/* Starts over at off (a copy: what is before it was read from the file it
+ * copies). The follower must hold its descriptor. */
+void follower_skip_to(struct follower *f, uint64_t off);
+
+/* The open file's size: 0, or -1 when closed or unknown. */
+int follower_size(const struct follower *f, uint64_t *size);
+
+/* Reads n bytes at off of the open file into p: returns n, or 0 when they
+ * are not all there (or the follower is closed). */
+size_t follower_peek(const struct follower *f, uint64_t off, void *p, size_t n);
+
+/* The fingerprint of the bytes before read_off (len 0 at 0). */
+struct fprint follower_tail(const struct follower *f);
+
+/* The birth time in a stat (Unix ms), 0 when not known. */
+int64_t follower_born_ms(const uv_stat_t *st);
+
+/* 1 when a file of that birth time is not the follower's (both known, and
+ * they differ: an inode given to a new file). */
+int follower_other_birth(const struct follower *f, int64_t born_ms);
 
 /* Closes the descriptor and frees the stream (not the uv handle). */
 void follower_close(struct follower *f);

@@ -118,6 +118,15 @@ static void follower_closed_cb(uv_handle_t *h)
     free_follower(h->data);
 }
 
+/* Records the follower's offset with what tells its file's content. */
+static void record(struct state *st, const struct follower *f)
+{
+    struct fprint tail = follower_tail(f);
+
+    state_set_prints(st, state_set(st, f->dev, f->ino, follower_offset(f), f->path), f->born_ms,
+                     &f->head, &tail);
+}
+
 /* Lets a follower go: its offset is recorded first, or, for a deleted file,
  * forgotten (the inode may come back as another file). */
 static void release(struct input *in, struct follower *f, int forget)
@@ -127,7 +136,7 @@ static void release(struct input *in, struct follower *f, int forget)
     if (forget)
         state_drop(&in->d->st, f->dev, f->ino);
     else
-        state_set(&in->d->st, f->dev, f->ino, follower_offset(f), f->path);
+        record(&in->d->st, f);
     if (f->watching) {
         f->closing = 1;
         uv_fs_event_stop(&f->ev);
@@ -137,22 +146,12 @@ static void release(struct input *in, struct follower *f, int forget)
     }
 }
 
-/* When the file was created (Unix ms), for files found at start while the
- * offsets loaded then are judged (state.loaded_ms); 0 when unknown (the file
- * system does not tell birth times). */
-static int64_t born_ms(struct input *in, const char *path, uint64_t dev, uint64_t ino)
+/* The birth time, for files found at start while the offsets loaded then are
+ * judged (state.loaded_ms); 0 otherwise or when unknown (the file system does
+ * not tell birth times). */
+static int64_t born_ms(const struct input *in, int64_t born)
 {
-    uv_fs_t req;
-    int64_t born = 0;
-
-    if (!in->initial || in->d->st.loaded_ms == 0)
-        return 0;
-    if (uv_fs_stat(NULL, &req, path, NULL) == 0 && req.statbuf.st_dev == dev &&
-        req.statbuf.st_ino == ino)
-        born = (int64_t)req.statbuf.st_birthtim.tv_sec * 1000 +
-               (int64_t)req.statbuf.st_birthtim.tv_nsec / 1000000;
-    uv_fs_req_cleanup(&req);
-    return born;
+    return in->initial && in->d->st.loaded_ms != 0 ? born : 0;
 }
 
 /* Where a file starts: its saved offset; from the start when the state knew
@@ -168,11 +167,11 @@ static int64_t born_ms(struct input *in, const char *path, uint64_t dev, uint64_
  * offset, and is read from its start rather than skipped as start_at: end
  * would. Created after the last commit, a file whose identity has an offset
  * got the inode of a deleted file: that offset is not its own. */
-static uint64_t resume_cb(void *ctx, const char *path, uint64_t dev, uint64_t ino, uint64_t size)
+static uint64_t resume_at(struct input *in, const char *path, uint64_t dev, uint64_t ino,
+                          int64_t birth, uint64_t size, struct follow_resume *r)
 {
-    struct input *in = ctx;
     struct state_entry *e = state_find(&in->d->st, dev, ino);
-    int64_t born = born_ms(in, path, dev, ino);
+    int64_t born = born_ms(in, birth);
 
     if (e != NULL && born > 0 && born > in->d->st.loaded_ms) {
         log_info("%s: created after the last commit, with the inode of an earlier file; reading "
@@ -182,6 +181,9 @@ static uint64_t resume_cb(void *ctx, const char *path, uint64_t dev, uint64_t in
     }
     if (e != NULL) {
         e->seen = 1;
+        r->born_ms = e->born_ms;
+        r->head = e->head;
+        r->tail = e->tail;
         return e->offset;
     }
     if (!in->initial)
@@ -198,6 +200,12 @@ static uint64_t resume_cb(void *ctx, const char *path, uint64_t dev, uint64_t in
         return 0;
     }
     return in->cfg->start_beginning ? 0 : size;
+}
+
+static void resume_cb(void *ctx, const char *path, uint64_t dev, uint64_t ino, int64_t born,
+                      uint64_t size, struct follow_resume *r)
+{
+    r->offset = resume_at(ctx, path, dev, ino, born, size, r);
 }
 
 /* At the open-file limit: closes followers' descriptors until the budget
@@ -254,17 +262,117 @@ static int covered(const struct input *in, const char *path)
 
 static void file_event_cb(uv_fs_event_t *h, const char *name, int events, int status);
 
+static int read_file(struct input *in, struct follower *f, uint64_t now);
+
+static void told_rewritten(const struct follower *f)
+{
+    log_info("%s: its content before the offset changed (rewritten in place, or a new file with "
+             "the same inode); reading it again from the start", f->path);
+}
+
+/* 1 when the bytes of n at fp hash as fp says. */
+static int holds(const struct follower *n, const struct fprint *fp)
+{
+    unsigned char b[FPRINT_TAIL];
+
+    return fp->len == 0 ||
+           (fp->len <= sizeof(b) && follower_peek(n, fp->at - fp->len, b, fp->len) == fp->len &&
+            fprint_hash(FPRINT_SEED, b, fp->len) == fp->hash);
+}
+
+/* Whether the new file n (size bytes, prefix hashes h[0..len] of its first
+ * bytes) holds what was read from k: 1 what k holds now, 3 what it held
+ * before it was truncated (its prev_ fingerprints), 2 or 4 perhaps (its
+ * first bytes are those, but it is shorter than what was read), 0 not. */
+static int copies(const struct follower *n, uint64_t size, const uint64_t *h, size_t len,
+                  const struct follower *k)
+{
+    const struct fprint *hd[2] = {&k->head, &k->prev_head};
+    struct fprint tail = follower_tail(k);
+    const struct fprint *tl[2] = {&tail, &k->prev_tail};
+
+    if (k == n || k->maybe_copy)
+        return 0;
+    for (int i = 0; i < 2; i++) {
+        if (hd[i]->len == 0 || hd[i]->len > len || h[hd[i]->len] != hd[i]->hash)
+            continue;
+        if (size < tl[i]->at)
+            return i == 0 ? 2 : 4; /* a copy still being written, or of less than was read */
+        if (holds(n, tl[i]))
+            return i == 0 ? 1 : 3;
+    }
+    return 0;
+}
+
+/* A file found while running, before anything of it is taken: is it a copy
+ * of a file of the input (copytruncate, with a glob that matches the copy)?
+ * Then what it holds before where that file was read to is not read again.
+ * Returns 1 to read it (from where this says), 0 to wait (it looks like a
+ * copy still being written: until it holds enough or is quiet for
+ * rotate_wait). */
+static int sort_copy(struct input *in, struct follower *n, uint64_t now)
+{
+    unsigned char b[FPRINT_HEAD];
+    uint64_t h[FPRINT_HEAD + 1], size, from;
+    size_t len;
+    int how = 0;
+    struct follower *k = NULL;
+    unsigned restarts;
+
+    if (n->fd < 0)
+        n->maybe_copy = 0; /* beyond the open-file limit: not looked for */
+    if (n->fd < 0 || follower_size(n, &size) != 0 || size == 0)
+        return 1; /* nothing to take yet */
+    len = size < FPRINT_HEAD ? (size_t)size : FPRINT_HEAD;
+    if (follower_peek(n, 0, b, len) != len)
+        return 1;
+    h[0] = FPRINT_SEED;
+    for (size_t i = 0; i < len; i++)
+        h[i + 1] = fprint_hash(h[i], b + i, 1);
+    for (k = in->files; k != NULL && (how = copies(n, size, h, len, k)) == 0; k = k->next)
+        ;
+    if ((how == 2 || how == 4) &&
+        (n->copy_wait == 0 || now - n->copy_wait < in->cfg->rotate_wait_ms)) {
+        n->copy_wait = n->copy_wait ? n->copy_wait : now;
+        return 0;
+    }
+    n->maybe_copy = 0;
+    n->copy_wait = 0;
+    if (k == NULL)
+        return 1;
+    /* what the original still holds is read from it first; if it changed
+     * meanwhile (truncated), the copy goes on from where the original was */
+    from = how >= 3 ? k->prev_done : follower_offset(k);
+    restarts = k->restarts;
+    if (how == 1 && !k->rotated)
+        (void)read_file(in, k, now);
+    if (how == 2 || (how == 1 && k->restarts == restarts))
+        from = follower_offset(k);
+    from = from < size ? from : size;
+    log_info("%s: a copy of %s (copytruncate); its first %llu bytes were read from there, it is "
+             "read from that offset", n->path, k->path, (unsigned long long)from);
+    follower_skip_to(n, from);
+    return 1;
+}
+
 /* Reads what is new in a followed file; a failure is reported once, and its
  * end when the file is readable again. Returns follower_read's result. */
 static int read_file(struct input *in, struct follower *f, uint64_t now)
 {
     struct ww_err err = {0};
-    int rc = follower_read(f, now, &err);
+    unsigned rewrites = f->rewrites;
+    int rc;
+
+    if (f->maybe_copy && !sort_copy(in, f, now))
+        return 0;
+    rc = follower_read(f, now, &err);
 
     if (rc == WW_ELIMIT && shed(in->d)) {
         memset(&err, 0, sizeof(err));
         rc = follower_read(f, now, &err);
     }
+    if (f->rewrites != rewrites)
+        told_rewritten(f);
     if (rc < 0)
         report_failed(in, f->path, rc, err.msg);
     else
@@ -296,10 +404,13 @@ static void add_file(struct input *in, const char *path)
     }
     f->owner = in;
     f->caught_up = !in->initial; /* a file that appeared since the start holds only new lines */
+    f->maybe_copy = !in->initial && f->read_off == 0;
     f->next = in->files;
     in->files = f;
     index_add(in->d, f);
     log_debug("following %s from offset %llu", path, (unsigned long long)f->read_off);
+    if (f->rewrites > 0)
+        told_rewritten(f);
     report_ok(in, f);
     f->evented = !in->cfg->poll_only && covered(in, path);
     if (!in->cfg->poll_only && !f->evented && f->pinned &&
@@ -337,9 +448,17 @@ static void consider(struct input *in, const char *path)
     int rc = uv_fs_stat(NULL, &req, path, NULL);
     unsigned mode = (unsigned)req.statbuf.st_mode & 0170000u;
     uint64_t dev = req.statbuf.st_dev, ino = req.statbuf.st_ino;
+    int64_t born = follower_born_ms(&req.statbuf);
     struct follower *known = rc == 0 ? by_id(in->d, dev, ino) : NULL;
 
     uv_fs_req_cleanup(&req);
+    /* the same for a follower not held open (beyond the open-file limit),
+     * told by the birth time: its file was deleted and this one got its inode */
+    if (known != NULL && known->owner == in && !in->d->paused && known->fd < 0 &&
+        follower_other_birth(known, born)) {
+        changed(in, known);
+        known = by_id(in->d, dev, ino);
+    }
     /* the path names a file, so a follower of that identity whose file has
      * no name left follows a deleted file whose inode the file system gave
      * to this new one (ext4 does, at once): that one is read to its end and
@@ -587,7 +706,7 @@ static int needs_poll(const struct input *in, const struct follower *f, uint64_t
 
     if (f->rotated)
         return !(f->watching && f->evented) || now - quiet_since >= in->cfg->rotate_wait_ms || full;
-    return !f->evented || full;
+    return !f->evented || full || f->copy_wait != 0;
 }
 
 /* Paths that could not be read are tried again every poll. */
@@ -647,7 +766,7 @@ void input_match_limit(struct input *in, const struct line_ref *l, const struct 
 void input_record_offsets(struct input *in, struct state *st)
 {
     for (struct follower *f = in->files; f != NULL; f = f->next)
-        state_set(st, f->dev, f->ino, follower_offset(f), f->path);
+        record(st, f);
 }
 
 static void free_input(struct input *in)

@@ -17,6 +17,7 @@
 #include "util/fsutil.h"
 #include "util/json.h"
 #include "util/utf.h"
+#include "ydoc.h"
 
 #define STATE_MAX_BYTES (64u << 20)
 
@@ -113,7 +114,8 @@ struct state_entry *state_find_path(struct state *s, const char *path, uint64_t 
     return NULL;
 }
 
-void state_set(struct state *s, uint64_t dev, uint64_t ino, uint64_t offset, const char *path)
+struct state_entry *state_set(struct state *s, uint64_t dev, uint64_t ino, uint64_t offset,
+                              const char *path)
 {
     struct state_entry *e = state_find(s, dev, ino);
 
@@ -137,9 +139,23 @@ void state_set(struct state *s, uint64_t dev, uint64_t ino, uint64_t offset, con
         e->path = xstrdup(path);
         s->dirty = 1;
     }
+    return e;
 }
 
-/* The four hex digits at p as a code point; -1 if they are not. */
+void state_set_prints(struct state *s, struct state_entry *e, int64_t born_ms,
+                      const struct fprint *head, const struct fprint *tail)
+{
+    static const struct fprint none;
+
+    head = head != NULL ? head : &none;
+    tail = tail != NULL ? tail : &none;
+    s->dirty |= e->born_ms != born_ms || !fprint_eq(&e->head, head) || !fprint_eq(&e->tail, tail);
+    e->born_ms = born_ms;
+    e->head = *head;
+    e->tail = *tail;
+}
+
+/* The four hex digits at p as a number; -1 if they are not. */
 static long hex4(const char *p)
 {
     char hex[5] = {0};
@@ -150,80 +166,222 @@ static long hex4(const char *p)
     return strtol(hex, NULL, 16);
 }
 
-/* The JSON string at p (after its opening quote) decoded into out, which has
- * room for strlen(p) + 1 bytes: json_put_str writes control characters and
- * U+2028/U+2029 as \u escapes, and they must come back as they were. *end
- * gets the closing quote. Returns 0, or WW_ECONFIG on a bad escape. */
-static int unescape(const char *p, char *out, const char **end)
+/* 1 for a code point JSON takes raw in a string and YAML does not (DEL, C1
+ * controls, NEL, the line and paragraph separators YAML folds, BOM and
+ * non-characters): such a character goes to libyaml as a \u escape. */
+static int yaml_unsafe(uint32_t cp)
 {
-    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-    const char *k;
-    size_t n = 0;
-    long cp, low;
+    return (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF ||
+           cp == 0xFFFE || cp == 0xFFFF;
+}
 
-    for (; *p && *p != '"'; p++) {
-        if (*p != '\\') {
-            out[n++] = *p;
-        } else if (p[1] == 'u' && (cp = hex4(p + 2)) > 0) {
-            p += 5;
-            if (cp >= 0xD800 && cp <= 0xDBFF && p[1] == '\\' && p[2] == 'u' &&
-                (low = hex4(p + 3)) >= 0xDC00 && low <= 0xDFFF)
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00), p += 6;
-            n += utf8_encode((uint32_t)cp, out + n);
-        } else if (p[1] != '\0' && (k = strchr(from, p[1])) != NULL) {
-            out[n++] = to[k - from], p++;
-        } else {
-            return WW_ECONFIG;
+/* One escape in a JSON string at p (at its backslash) copied to out as YAML
+ * reads it: a UTF-16 surrogate pair becomes one \U escape (libyaml refuses
+ * surrogates). Returns the bytes of p taken, 0 for a lone surrogate, or
+ * (size_t)-1 when out is full. */
+static size_t put_escape(const char *p, struct buf *out)
+{
+    long hi = p[1] == 'u' ? hex4(p + 2) : -1, lo;
+    size_t n = p[1] != '\0' ? 2 : 1;
+
+    if (hi < 0xD800 || hi > 0xDFFF)
+        return buf_append(out, p, n) == 0 ? n : (size_t)-1;
+    if (hi > 0xDBFF || p[6] != '\\' || p[7] != 'u' || (lo = hex4(p + 8)) < 0xDC00 ||
+        lo > 0xDFFF)
+        return 0;
+    if (buf_printf(out, "\\U%08lX", 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)) != 0)
+        return (size_t)-1;
+    return 12;
+}
+
+/* The JSON text in as libyaml reads the same document (see above); outside
+ * strings it is copied as it is. Returns 0, WW_ECONFIG for a lone surrogate
+ * escape (no UTF-8 text holds one), or WW_ELIMIT. */
+static int json_for_yaml(const char *in, size_t n, struct buf *out)
+{
+    int instr = 0, rc = 0;
+    size_t i = 0, k;
+    uint32_t cp;
+
+    while (rc == 0 && i < n) {
+        if (instr && in[i] == '\\') {
+            k = put_escape(in + i, out);
+            rc = k == 0 ? WW_ECONFIG : k == (size_t)-1 ? WW_ELIMIT : 0;
+            i += k;
+            continue;
         }
+        if (in[i] == '"')
+            instr = !instr;
+        k = (unsigned char)in[i] >= 0x7F ? utf8_decode((const unsigned char *)in + i, n - i, &cp)
+                                         : 0;
+        if (instr && k > 0 && yaml_unsafe(cp))
+            rc = buf_printf(out, "\\u%04X", (unsigned)cp);
+        else
+            rc = buf_append(out, in + i, k > 0 ? k : 1);
+        i += k > 0 ? k : 1;
     }
-    out[n] = '\0';
-    *end = p;
-    return 0;
+    return rc == 0 ? 0 : rc == WW_ECONFIG ? rc : WW_ELIMIT;
 }
 
-/* Parses one entry line; the path is a JSON string. */
-static int parse_entry(struct state *s, const char *line)
+/* A JSON number: a plain scalar of decimal digits that fits. */
+static int get_u64(const yaml_node_t *v, uint64_t *out)
 {
-    unsigned long long dev, ino, off;
-    int used = 0;
-    const char *p;
-    char *path;
+    const char *p = ydoc_str(v);
+    uint64_t n = 0;
 
-    if (sscanf(line, "{\"dev\":%llu,\"ino\":%llu,\"offset\":%llu,\"path\":\"%n", &dev, &ino,
-               &off, &used) != 3 || used == 0)
+    if (v == NULL || v->type != YAML_SCALAR_NODE || v->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
+        *p == '\0' || strspn(p, "0123456789") != strlen(p))
         return WW_ECONFIG;
-    p = line + used;
-    path = xmalloc(strlen(p) + 1);
-    if (unescape(p, path, &p) != 0 || strcmp(p, "\"}") != 0) {
-        xfree(path);
-        return WW_ECONFIG;
-    }
-    state_set(s, dev, ino, off, path);
-    s->v[s->n - 1].seen = 0;
-    xfree(path);
-    return 0;
-}
-
-/* The file is one JSON document, one entry a line between a header and a
- * footer line; a file without its footer was cut short. */
-static int parse(struct state *s, char *data)
-{
-    static const char header[] = "{\"wsawatch_offsets\":1,\"files\":[\n";
-    char *line = data + sizeof(header) - 1, *nl;
-
-    if (strncmp(data, header, sizeof(header) - 1) != 0)
-        return WW_ECONFIG;
-    while ((nl = strchr(line, '\n')) != NULL) {
-        *nl = '\0';
-        if (strcmp(line, "]}") == 0)
-            return nl[1] == '\0' ? 0 : WW_ECONFIG;
-        if (nl > line && nl[-1] == ',')
-            nl[-1] = '\0';
-        if (parse_entry(s, line) != 0)
+    for (; *p; p++) {
+        if (n > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
             return WW_ECONFIG;
-        line = nl + 1;
+        n = n * 10 + (uint64_t)(*p - '0');
     }
-    return WW_ECONFIG;
+    *out = n;
+    return 0;
+}
+
+/* A JSON string without a NUL in it. */
+static const char *get_str(const yaml_node_t *v)
+{
+    if (v == NULL || v->type != YAML_SCALAR_NODE ||
+        v->data.scalar.style != YAML_DOUBLE_QUOTED_SCALAR_STYLE ||
+        strlen(ydoc_str(v)) != ydoc_strlen(v))
+        return NULL;
+    return ydoc_str(v);
+}
+
+/* A hash: a string of 16 hex digits. */
+static int get_hash(const yaml_node_t *v, uint64_t *out)
+{
+    const char *p = get_str(v);
+
+    if (p == NULL || strlen(p) != 16 || strspn(p, "0123456789abcdef") != 16)
+        return WW_ECONFIG;
+    *out = strtoull(p, NULL, 16);
+    return 0;
+}
+
+enum { K_DEV, K_INO, K_OFFSET, K_PATH, K_BORN, K_HEAD, K_HEAD_LEN, K_TAIL, K_TAIL_AT,
+       K_TAIL_LEN, K_N };
+
+/* The values of an entry's keys, by kind; a duplicate is an error, an
+ * unknown key (a later version's) is passed over. */
+static int entry_fields(struct ydoc *y, yaml_node_t *map, yaml_node_t **v)
+{
+    static const char *keys[K_N] = {"dev", "ino", "offset", "path", "born", "head", "head_len",
+                                    "tail", "tail_at", "tail_len"};
+
+    memset(v, 0, K_N * sizeof(*v));
+    if (map == NULL || map->type != YAML_MAPPING_NODE)
+        return WW_ECONFIG;
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        const char *k = get_str(ydoc_node(y, p->key));
+        for (size_t i = 0; k != NULL && i < K_N; i++) {
+            if (strcmp(k, keys[i]) != 0)
+                continue;
+            if (v[i] != NULL)
+                return WW_ECONFIG;
+            v[i] = ydoc_node(y, p->value);
+        }
+        if (k == NULL)
+            return WW_ECONFIG;
+    }
+    return 0;
+}
+
+/* A fingerprint from a hash and its lengths; absent hash: none. */
+static int get_print(const yaml_node_t *hash, const yaml_node_t *at, const yaml_node_t *len,
+                     struct fprint *fp)
+{
+    uint64_t l;
+
+    memset(fp, 0, sizeof(*fp));
+    if (hash == NULL)
+        return at == NULL && len == NULL ? 0 : WW_ECONFIG;
+    if (get_hash(hash, &fp->hash) != 0 || get_u64(len, &l) != 0 || l == 0 || l > FPRINT_HEAD ||
+        (at != NULL ? get_u64(at, &fp->at) != 0 || fp->at < l : 0))
+        return WW_ECONFIG;
+    fp->len = (uint32_t)l;
+    if (at == NULL)
+        fp->at = l;
+    return 0;
+}
+
+/* One entry: dev, ino, offset and path required; born and the fingerprints
+ * optional (files written before they existed). Of two entries with one
+ * identity the last is taken, as before. */
+static int parse_entry(struct state *s, struct ydoc *y, yaml_node_t *map)
+{
+    yaml_node_t *v[K_N];
+    uint64_t dev, ino, off, born = 0;
+    struct fprint head, tail;
+    const char *path;
+    struct state_entry *e;
+
+    if (entry_fields(y, map, v) != 0 || get_u64(v[K_DEV], &dev) != 0 ||
+        get_u64(v[K_INO], &ino) != 0 || get_u64(v[K_OFFSET], &off) != 0 ||
+        (path = get_str(v[K_PATH])) == NULL || (v[K_BORN] && get_u64(v[K_BORN], &born) != 0) ||
+        born > INT64_MAX || get_print(v[K_HEAD], NULL, v[K_HEAD_LEN], &head) != 0 ||
+        get_print(v[K_TAIL], v[K_TAIL_AT], v[K_TAIL_LEN], &tail) != 0)
+        return WW_ECONFIG;
+    e = state_set(s, dev, ino, off, path);
+    state_set_prints(s, e, (int64_t)born, &head, &tail);
+    e->seen = 0;
+    return 0;
+}
+
+/* The document: {"wsawatch_offsets":1,"files":[entry...]}, in any layout
+ * and key order; other top-level keys are passed over. */
+static int parse_doc(struct state *s, struct ydoc *y)
+{
+    yaml_node_t *root = ydoc_root(y), *files = NULL, *ver = NULL;
+    uint64_t version;
+
+    if (root == NULL || root->type != YAML_MAPPING_NODE)
+        return WW_ECONFIG;
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+         p++) {
+        const char *k = get_str(ydoc_node(y, p->key));
+        yaml_node_t **slot = k == NULL ? NULL : strcmp(k, "files") == 0 ? &files
+                             : strcmp(k, "wsawatch_offsets") == 0 ? &ver : NULL;
+        if (k == NULL || (slot != NULL && *slot != NULL))
+            return WW_ECONFIG;
+        if (slot != NULL)
+            *slot = ydoc_node(y, p->value);
+    }
+    if (get_u64(ver, &version) != 0 || version != 1 || files == NULL ||
+        files->type != YAML_SEQUENCE_NODE)
+        return WW_ECONFIG;
+    for (yaml_node_item_t *it = files->data.sequence.items.start;
+         it < files->data.sequence.items.top; it++)
+        if (parse_entry(s, y, ydoc_node(y, *it)) != 0)
+            return WW_ECONFIG;
+    return 0;
+}
+
+/* Parses the file's text. Returns 0, or WW_ECONFIG with libyaml's reason
+ * (if it gave one) in why. */
+static int parse(struct state *s, const char *data, size_t len, struct ww_err *why)
+{
+    struct buf b;
+    struct ydoc y;
+    struct diag d;
+    int rc;
+
+    buf_init(&b, 4 * (size_t)STATE_MAX_BYTES + 64);
+    diag_init(&d);
+    rc = strlen(data) != len ? WW_ECONFIG : json_for_yaml(data, len, &b);
+    if (rc == 0 && (rc = ydoc_load_single(&y, s->file, buf_str(&b), b.len, &d)) == 0) {
+        rc = parse_doc(s, &y);
+        ydoc_free(&y);
+    }
+    if (d.n > 0)
+        ww_err_set(why, WW_ECONFIG, "%s", d.v[0].text);
+    diag_free(&d);
+    buf_free(&b);
+    return rc != 0 ? WW_ECONFIG : 0;
 }
 
 /* Moves the file aside; returns the new name (owned). */
@@ -239,6 +397,7 @@ static char *set_aside(struct state *s)
 
 int state_load(struct state *s, struct ww_err *err)
 {
+    struct ww_err why = {0};
     char *data;
     size_t len;
     uv_fs_t req;
@@ -255,13 +414,14 @@ int state_load(struct state *s, struct ww_err *err)
     clear(s);
     if (rc == 0)
         s->loaded_ms = mtime_ms;
-    if (strlen(data) != len || parse(s, data) != 0) {
+    if (parse(s, data, len, &why) != 0) {
         char *to;
         s->loaded_ms = 0;
         clear(s);
         to = set_aside(s);
-        rc = ww_err_set(err, WW_ECONFIG, "%s: corrupt or truncated; set aside as %s, files "
-                        "start as configured (start_at)", s->file, to);
+        rc = ww_err_set(err, WW_ECONFIG, "%s: corrupt or truncated%s%s%s; set aside as %s, "
+                        "files start as configured (start_at)", s->file,
+                        why.msg[0] ? " (" : "", why.msg, why.msg[0] ? ")" : "", to);
         xfree(to);
     }
     xfree(data);
@@ -350,6 +510,22 @@ static int replace(struct state *s, const char *tmp, const struct buf *b, struct
                       renamed ? "cannot rename into place" : "cannot write", uv_strerror(rc));
 }
 
+/* The optional fields of an entry: what is known of them. */
+static int put_prints(struct buf *b, const struct state_entry *e)
+{
+    int rc = 0;
+
+    if (e->born_ms > 0)
+        rc = buf_printf(b, ",\"born\":%" PRId64, e->born_ms);
+    if (rc == 0 && e->head.len > 0)
+        rc = buf_printf(b, ",\"head\":\"%016" PRIx64 "\",\"head_len\":%" PRIu32, e->head.hash,
+                        e->head.len);
+    if (rc == 0 && e->tail.len > 0)
+        rc = buf_printf(b, ",\"tail\":\"%016" PRIx64 "\",\"tail_at\":%" PRIu64
+                        ",\"tail_len\":%" PRIu32, e->tail.hash, e->tail.at, e->tail.len);
+    return rc;
+}
+
 int state_save(struct state *s, struct ww_err *err)
 {
     struct buf b;
@@ -367,6 +543,7 @@ int state_save(struct state *s, struct ww_err *err)
         rc = buf_printf(&b, "{\"dev\":%" PRIu64 ",\"ino\":%" PRIu64 ",\"offset\":%" PRIu64
                         ",\"path\":", e->dev, e->ino, e->offset);
         rc = rc ? rc : json_put_str(&b, e->path, strlen(e->path));
+        rc = rc ? rc : put_prints(&b, e);
         rc = rc ? rc : buf_append(&b, i + 1 < s->n ? "},\n" : "}\n", i + 1 < s->n ? 3 : 2);
     }
     rc = rc ? rc : buf_append(&b, "]}\n", 3);

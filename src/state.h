@@ -1,10 +1,14 @@
 /*
  * Offsets of followed files, by file identity, in state_dir/offsets.json: one
- * JSON document, an entry a line between a header line and a footer line, so
- * a truncated file is told from a complete one. Written atomically: a temporary file, flushed
- * to disk, renamed over the old one. A corrupt file is reported, set aside as
- * offsets.json.corrupt-TIME, and the daemon starts without it. It knows
- * nothing of when offsets are safe to commit: the daemon decides that.
+ * JSON document, written an entry a line, read with a real parser (libyaml,
+ * through ydoc: for these documents JSON is YAML), so that a copy
+ * pretty-printed or with its keys in another order reads the same. Each entry
+ * may carry its file's birth time and content fingerprints (fprint.h);
+ * entries without them (older files) still load. Written atomically: a
+ * temporary file, flushed to disk, renamed over the old one. A corrupt or
+ * truncated file is reported, set aside as offsets.json.corrupt-TIME, and the
+ * daemon starts without it. It knows nothing of when offsets are safe to
+ * commit: the daemon decides that.
  */
 #ifndef WW_STATE_H
 #define WW_STATE_H
@@ -12,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fprint.h"
 #include "util/err.h"
 
 struct state_entry {
@@ -19,6 +24,8 @@ struct state_entry {
     uint64_t offset;   /* resume here */
     char *path;        /* last known path, for people and pruning */
     int seen;          /* claimed by a followed file since loading */
+    int64_t born_ms;   /* the file's birth time, Unix ms; 0 unknown */
+    struct fprint head, tail; /* its first bytes, the bytes before where it was read to */
 };
 
 struct state {
@@ -44,8 +51,13 @@ int state_load(struct state *s, struct ww_err *err) WW_MUST_CHECK;
 /* The entry of an identity, or NULL. */
 struct state_entry *state_find(struct state *s, uint64_t dev, uint64_t ino);
 
-/* Sets (adds) the offset of an identity. */
-void state_set(struct state *s, uint64_t dev, uint64_t ino, uint64_t offset, const char *path);
+/* Sets (adds) the offset of an identity; returns its entry (the state's). */
+struct state_entry *state_set(struct state *s, uint64_t dev, uint64_t ino, uint64_t offset,
+                              const char *path);
+
+/* Sets an entry's birth time and fingerprints (head or tail NULL: none). */
+void state_set_prints(struct state *s, struct state_entry *e, int64_t born_ms,
+                      const struct fprint *head, const struct fprint *tail);
 
 /* The entry last known under path with another identity than (dev, ino): a
  * file rotated while the daemon was not running. NULL if none. */

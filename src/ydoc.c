@@ -125,7 +125,10 @@ static int check_single(struct ydoc *y, yaml_parser_t *p, const char *data, size
     return 0;
 }
 
-int ydoc_load(struct ydoc *y, const char *name, const char *data, size_t len, struct diag *d)
+/* single: anything after the document is an error that fails the load (the
+ * offsets file), not only one more entry in d (a configuration). */
+static int load(struct ydoc *y, const char *name, const char *data, size_t len, int single,
+                struct diag *d)
 {
     yaml_parser_t parser;
     int rc = 0;
@@ -141,6 +144,8 @@ int ydoc_load(struct ydoc *y, const char *name, const char *data, size_t len, st
         rc = check_expansion(y, d);
         if (rc == 0 && ydoc_root(y) != NULL)
             rc = check_single(y, &parser, data, len, d);
+        if (rc == 0 && single && y->errors > 0)
+            rc = WW_ECONFIG;
     } else if (parser.error == YAML_MEMORY_ERROR) {
         rc = WW_ENOMEM;
     } else {
@@ -154,6 +159,17 @@ out:
     if (rc != 0)
         ydoc_free(y);
     return rc;
+}
+
+int ydoc_load(struct ydoc *y, const char *name, const char *data, size_t len, struct diag *d)
+{
+    return load(y, name, data, len, 0, d);
+}
+
+int ydoc_load_single(struct ydoc *y, const char *name, const char *data, size_t len,
+                     struct diag *d)
+{
+    return load(y, name, data, len, 1, d);
 }
 
 void ydoc_free(struct ydoc *y)

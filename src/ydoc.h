@@ -58,6 +58,10 @@ struct ypos {
  * error at its start, but the first is kept: y->errors counts it. */
 int ydoc_load(struct ydoc *y, const char *name, const char *data, size_t len, struct diag *d)
     WW_MUST_CHECK;
+/* The same, for a stream that must hold that one document and nothing after
+ * it (offsets.json: JSON text, which ends with its value). */
+int ydoc_load_single(struct ydoc *y, const char *name, const char *data, size_t len,
+                     struct diag *d) WW_MUST_CHECK;
 void ydoc_free(struct ydoc *y);
 
 yaml_node_t *ydoc_root(struct ydoc *y);

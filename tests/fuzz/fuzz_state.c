@@ -4,8 +4,8 @@
  * state_load. A file it refuses must leave the state empty and be set aside;
  * one it takes must hold distinct identities with paths, and survive a round
  * trip: saved with state_save and loaded again, it must give the same
- * entries (the path too, when it is valid UTF-8: JSON cannot carry other
- * bytes). It does not test the daemon's use of the offsets.
+ * entries, birth times and fingerprints (the path too, when it is valid
+ * UTF-8: JSON cannot carry other bytes). It does not test the daemon's use of the offsets.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -60,7 +60,9 @@ static void round_trip(struct state *s, const char *dir)
         fuzz_fail("%zu entries saved, %zu loaded again", s->n, t.n);
     for (size_t i = 0; i < s->n; i++) {
         const struct state_entry *a = &s->v[i], *b = &t.v[i];
-        if (a->dev != b->dev || a->ino != b->ino || a->offset != b->offset)
+        if (a->dev != b->dev || a->ino != b->ino || a->offset != b->offset ||
+            a->born_ms != b->born_ms || !fprint_eq(&a->head, &b->head) ||
+            !fprint_eq(&a->tail, &b->tail))
             fuzz_fail("entry %zu changed in a round trip", i);
         if (valid_utf8(a->path) && strcmp(a->path, b->path) != 0)
             fuzz_fail("path of entry %zu changed in a round trip: '%s' became '%s'", i, a->path,

@@ -174,6 +174,13 @@ def state_seeds(out):
         "garbage": b"\x00\xff garbage",
         "trailing": header + entry(1, 2, 3, "a") + b"\n]}\nmore\n",
         "duplicate": header + entry(1, 2, 3, "a") + b",\n" + entry(1, 2, 9, "b") + b"\n]}\n",
+        "prints": header + entry(1, 2, 3, "a")[:-1] + b',"born":1700000000123,"head":'
+        b'"0123456789abcdef","head_len":1024,"tail":"fedcba9876543210","tail_at":4096,'
+        b'"tail_len":256}\n]}\n',
+        "pretty": json.dumps({"wsawatch_offsets": 1, "files": [
+            {"path": "/var/log/\U0001F600\u00e9.log", "offset": 7, "ino": 2, "dev": 1}]},
+            indent=2, sort_keys=True).encode(),
+        "long-path": header + entry(1, 2, 3, "/x/" + "\u00e9" * 3000) + b"\n]}\n",
     }
     for name, data in shapes.items():
         put(out, "state", data, "shape-" + name)

@@ -270,9 +270,10 @@ class Daemon:
     self.alerts. self.err: stderr lines. Use as a
     context manager, or call close(): a daemon still running is killed."""
 
-    def __init__(self, config, env=None, extra_args=()):
+    def __init__(self, config, env=None, extra_args=(), preexec_fn=None):
         self.config = config
         self.env = env
+        self.preexec_fn = preexec_fn  # run in the child before exec (e.g. setrlimit)
         self.extra_args = list(extra_args)
         self.proc = None
         self.cond = threading.Condition()
@@ -293,7 +294,8 @@ class Daemon:
         self.proc = subprocess.Popen([BINARY, "run", "--config", self.config, *ROOT_ARGS,
                                       *self.extra_args],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, env=env)
+                                     stderr=subprocess.PIPE, env=env,
+                                     preexec_fn=self.preexec_fn)
         self.threads = [threading.Thread(target=self._read_out, args=(self.proc.stdout,), daemon=True),
                         threading.Thread(target=self._read_err, args=(self.proc.stderr,), daemon=True)]
         for t in self.threads:
