@@ -304,6 +304,16 @@ static int copies(const struct follower *n, uint64_t size, const uint64_t *h, si
     return 0;
 }
 
+/* 0 while n may still wait to be told a copy or not (rotate_wait from the
+ * first look), 1 once it has waited long enough. */
+static int sort_wait(struct input *in, struct follower *n, uint64_t now)
+{
+    if (n->copy_wait != 0 && now - n->copy_wait >= in->cfg->rotate_wait_ms)
+        return 1;
+    n->copy_wait = n->copy_wait ? n->copy_wait : now;
+    return 0;
+}
+
 /* A file found while running, before anything of it is taken: is it a copy
  * of a file of the input (copytruncate, with a glob that matches the copy)?
  * Then what it holds before where that file was read to is not read again.
@@ -331,22 +341,27 @@ static int sort_copy(struct input *in, struct follower *n, uint64_t now)
         h[i + 1] = fprint_hash(h[i], b + i, 1);
     for (k = in->files; k != NULL && (how = copies(n, size, h, len, k)) == 0; k = k->next)
         ;
-    if ((how == 2 || how == 4) &&
-        (n->copy_wait == 0 || now - n->copy_wait < in->cfg->rotate_wait_ms)) {
-        n->copy_wait = n->copy_wait ? n->copy_wait : now;
+    if ((how == 2 || how == 4) && !sort_wait(in, n, now))
         return 0;
-    }
-    n->maybe_copy = 0;
-    n->copy_wait = 0;
     if (k == NULL)
-        return 1;
+        return n->maybe_copy = 0, n->copy_wait = 0, 1;
     /* what the original still holds is read from it first; if it changed
      * meanwhile (truncated), the copy goes on from where the original was */
     from = how >= 3 ? k->prev_done : follower_offset(k);
     restarts = k->restarts;
-    if (how == 1 && !k->rotated)
+    if (how == 1 && !k->rotated) {
         (void)read_file(in, k, now);
-    if (how == 2 || (how == 1 && k->restarts == restarts))
+        /* The same bytes in two files make a copy only if the original is
+         * then truncated (copytruncate does both at once): until it is, or
+         * for rotate_wait, the new file waits; then it is another file. */
+        if (k->restarts == restarts && !sort_wait(in, n, now))
+            return 0;
+        if (k->restarts == restarts)
+            return n->maybe_copy = 0, n->copy_wait = 0, 1;
+    }
+    n->maybe_copy = 0;
+    n->copy_wait = 0;
+    if (how == 2)
         from = follower_offset(k);
     from = from < size ? from : size;
     log_info("%s: a copy of %s (copytruncate); its first %llu bytes were read from there, it is "
