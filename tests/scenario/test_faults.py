@@ -116,17 +116,6 @@ def offsets(state_dir):
     return {e["path"]: e["offset"] for e in doc["files"]}
 
 
-def whole_events(path):
-    """The events of a file output the daemon may be appending to: every
-    complete line must be JSON; a last line still being written is left
-    out (wwtest.file_events, strict, is for files no one writes)."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        return []
-    data = data[:data.rfind(b"\n") + 1]
-    return [e for e in wwtest.events(data) if e.get("event", {}).get("kind") == "event"]
 
 
 def size(path):
@@ -219,7 +208,7 @@ class StateDirFull(unittest.TestCase):
         self.cfg = config(d, self.log, [file_out("out", self.events)])
         append(self.log, lines("a", 3))
         dm = Daemon(self.cfg).start()
-        wwtest.wait_until(lambda: tags(whole_events(self.events)) == want("a", 3),
+        wwtest.wait_until(lambda: tags(wwtest.whole_events(self.events)) == want("a", 3),
                           10, "A in the file output", dm)
         self.size_a = size(self.log)
         wwtest.wait_until(lambda: offsets(self.state) == {self.log: self.size_a}, 10,
@@ -227,7 +216,7 @@ class StateDirFull(unittest.TestCase):
         self.filler = fill(self.state)
         append(self.log, lines("b", 3))
         # reading and the outputs go on
-        wwtest.wait_until(lambda: tags(whole_events(self.events)) == want("a", 3) +
+        wwtest.wait_until(lambda: tags(wwtest.whole_events(self.events)) == want("a", 3) +
                           want("b", 3), 10, "B in the file output", dm)
         dm.wait_stderr(STATE_FULL, 10)
         return dm
@@ -262,10 +251,10 @@ class StateDirFull(unittest.TestCase):
             with Daemon(self.cfg).start() as dm:
                 dm.wait_stderr(STATE_FULL + r"; starting anyway", 5)
                 want_now = want("a", 3) + want("b", 3) + want("b", 3)
-                wwtest.wait_until(lambda: tags(whole_events(self.events)) == want_now,
+                wwtest.wait_until(lambda: tags(wwtest.whole_events(self.events)) == want_now,
                                   10, "B read again, and only B", dm)
                 append(self.log, lines("c", 2))
-                wwtest.wait_until(lambda: tags(whole_events(self.events)) ==
+                wwtest.wait_until(lambda: tags(wwtest.whole_events(self.events)) ==
                                   want_now + want("c", 2), 10, "C once", dm)
                 self.assertEqual(offsets(self.state), {self.log: self.size_a})
                 os.remove(self.filler)
@@ -305,7 +294,7 @@ class FileOutputFull(unittest.TestCase):
         return tags((wwtest.file_events if strict else whole_events)(self.out))
 
     def mirror_tags(self):
-        return tags(whole_events(self.mirror))
+        return tags(wwtest.whole_events(self.mirror))
 
     def fill_after_a(self, dm):
         append(self.log, lines("a", 2))
@@ -522,7 +511,7 @@ class UnwritablePath(unittest.TestCase):
             cfg = config(d, log, [file_out("out", out), file_out("mirror", mirror)])
             with Daemon(cfg).start() as dm:
                 append(log, lines("a", 2))
-                wwtest.wait_until(lambda: tags(whole_events(out)) == want("a", 2),
+                wwtest.wait_until(lambda: tags(wwtest.whole_events(out)) == want("a", 2),
                                   10, "A", dm)
                 # A synced and committed (else it is written again to the new file)
                 wwtest.wait_until(lambda: offsets(state) == {log: size(log)}, 10,
@@ -531,14 +520,14 @@ class UnwritablePath(unittest.TestCase):
                 time.sleep(scaled(1.2))  # a commit's check sees it gone
                 size_a = size(log)
                 append(log, lines("b", 3))
-                wwtest.wait_until(lambda: tags(whole_events(mirror)) ==
+                wwtest.wait_until(lambda: tags(wwtest.whole_events(mirror)) ==
                                   want("a", 2) + want("b", 3), 5, "B elsewhere", dm)
                 dm.wait_stderr(r"output 'out': %s: no such file or directory; its events wait"
                                % re.escape(out), 5)
                 time.sleep(scaled(0.8))
                 self.assertEqual(offsets(state), {log: size_a})
                 os.makedirs(outdir)
-                wwtest.wait_until(lambda: tags(whole_events(out)) == want("b", 3),
+                wwtest.wait_until(lambda: tags(wwtest.whole_events(out)) == want("b", 3),
                                   10, "B in the new file, once", dm)
                 wwtest.wait_until(lambda: offsets(state) == {log: size(log)}, 10,
                                   "committed", dm)
@@ -625,7 +614,7 @@ class StalledOutputs(unittest.TestCase):
         self.prom = os.path.join(d, "m.prom")
 
     def mirror_tags(self):
-        return tags(whole_events(self.mirror))
+        return tags(wwtest.whole_events(self.mirror))
 
     def committed(self, dm):
         wwtest.wait_until(lambda: offsets(self.state) == {self.log: size(self.log)}, 10,

@@ -18,16 +18,6 @@ from wwtest import (RESET_LINE, Daemon, TempDir, append, daemon_config,
                     require_run)
 
 
-def whole_events(path):
-    """The events of a file output the daemon may be appending to (a last
-    line still being written is left out; every whole line must be JSON)."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        return []
-    data = data[:data.rfind(b"\n") + 1]
-    return [e for e in wwtest.events(data) if e.get("event", {}).get("kind") == "event"]
 
 
 @require_run
@@ -46,7 +36,7 @@ class OutputFileDeleted(unittest.TestCase):
                                   "take": ["events"]}], commit_interval="5s")
             with Daemon(cfg).start() as dm:
                 append(api, "".join("a=%d %s\n" % (i, RESET_LINE) for i in range(5)))
-                dm.wait_for(lambda: len(whole_events(events)) >= 5, 10, "5 events in the file")
+                dm.wait_for(lambda: len(wwtest.whole_events(events)) >= 5, 10, "5 events in the file")
                 delete(events, out_dir)
                 append(api, "".join("b=%d %s\n" % (i, RESET_LINE) for i in range(5)))
                 # read and written to the deleted file at once; the sync comes with the commit
@@ -56,11 +46,11 @@ class OutputFileDeleted(unittest.TestCase):
                     restore(out_dir)
                 deadline = time.monotonic() + 12
                 while time.monotonic() < deadline:
-                    got = [e["message"].split()[0] for e in whole_events(events)]
+                    got = [e["message"].split()[0] for e in wwtest.whole_events(events)]
                     if sum(m.startswith("b=") for m in got) >= 5:
                         break
                     time.sleep(0.1)
-                got = [e["message"].split()[0] for e in whole_events(events)]
+                got = [e["message"].split()[0] for e in wwtest.whole_events(events)]
                 self.assertEqual(sorted(m for m in got if m.startswith("b=")),
                                  ["b=%d" % i for i in range(5)], dm.describe())
                 self.assertEqual(len(got), len(set(got)), "no event twice: %s" % got)

@@ -13,16 +13,6 @@ from wwtest import (RESET_LINE, Daemon, TempDir, append, daemon_config,
                     require_run, wait_until)
 
 
-def whole_events(path):
-    """The events of a file output the daemon may be appending to (a last
-    line still being written is left out; every whole line must be JSON)."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        return []
-    data = data[:data.rfind(b"\n") + 1]
-    return [e for e in wwtest.events(data) if e.get("event", {}).get("kind") == "event"]
 
 
 def read(path):
@@ -55,10 +45,10 @@ class OwnFiles(unittest.TestCase):
                 wait_until(lambda: "ready" in read(own_log), 20, "'ready' in " + own_log, dm)
                 for i in range(6):  # enough for the built-in reset storm alert
                     append(api, "n=%d %s\n" % (i, RESET_LINE))
-                wait_until(lambda: len(whole_events(events)) >= 6, 10, "6 events in " + events,
+                wait_until(lambda: len(wwtest.whole_events(events)) >= 6, 10, "6 events in " + events,
                            dm)
                 time.sleep(2.0)  # several polls: what was written is not read back
-                evs = whole_events(events)
+                evs = wwtest.whole_events(events)
                 self.assertEqual(sorted(e["log"]["file"]["path"] for e in evs), [api] * 6,
                                  read(own_log))
                 warned = [l for l in read(own_log).splitlines() if "left out of the inputs" in l]
