@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "alerts.h"
 #include "glob.h"
@@ -588,15 +589,33 @@ static int load_output_cb(void *p, struct ydoc *y, yaml_node_t *n, struct diag *
     return load_output(p, y, n, d);
 }
 
+/* An output's name is also its spool's directory (state_dir/spool/NAME):
+ * letters, digits, '.', '_' and '-', not "." or "..". */
+static int good_output_name(const char *s)
+{
+    if (*s == '\0' || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+        return 0;
+    return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+           strlen(s);
+}
+
+/* Names must differ in more than case: Windows' file names do not. */
 static int check_output_names(struct config *c, struct ydoc *y, yaml_node_t *seq, struct diag *d)
 {
     int errors = 0;
 
     for (size_t i = 0; i < c->noutputs; i++) {
+        yaml_node_t *at = ydoc_node(y, seq->data.sequence.items.start[i]);
+
+        if (c->outputs[i].name != NULL && !good_output_name(c->outputs[i].name)) {
+            ydoc_error(y, at, d, "output name '%s': use letters, digits, '.', '_' and '-' only "
+                                 "(it names the output's spool directory)", c->outputs[i].name);
+            errors++;
+        }
         for (size_t j = 0; j < i && c->outputs[i].name != NULL; j++) {
-            if (c->outputs[j].name != NULL && strcmp(c->outputs[i].name, c->outputs[j].name) == 0) {
-                ydoc_error(y, ydoc_node(y, seq->data.sequence.items.start[i]), d,
-                           "output name '%s' is used twice", c->outputs[i].name);
+            if (c->outputs[j].name != NULL &&
+                strcasecmp(c->outputs[i].name, c->outputs[j].name) == 0) {
+                ydoc_error(y, at, d, "output name '%s' is used twice", c->outputs[i].name);
                 errors++;
             }
         }

@@ -704,6 +704,11 @@ static void stop_all(struct daemon *d)
         d->exit_code = 2;
     } else if (commit(d) != 0 && d->once) {
         d->exit_code = 2; /* --once did not get everything it read where it goes */
+    } else if (d->once && spool_rejected_all() > 0) {
+        /* refused for good: reading the lines again would not help */
+        log_warnx("%llu messages rejected by their receiver; offsets committed",
+                  (unsigned long long)spool_rejected_all());
+        d->exit_code = 1;
     }
     close_outputs(d->outs, d->nouts); /* asynchronous kinds finish in the loop */
     d->outs = NULL;

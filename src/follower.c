@@ -23,6 +23,13 @@ struct ident {
 
 int64_t follower_born_ms(const uv_stat_t *st)
 {
+    /* libuv fills the birth time with the ctime where the system gives none
+     * (Linux without statx, OpenBSD): a time that moves with every write is
+     * no birth time, so equal to the ctime to the nanosecond means unknown
+     * (a file never changed since it was made loses nothing by that). */
+    if (st->st_birthtim.tv_sec == st->st_ctim.tv_sec &&
+        st->st_birthtim.tv_nsec == st->st_ctim.tv_nsec)
+        return 0;
     return (int64_t)st->st_birthtim.tv_sec * 1000 + (int64_t)st->st_birthtim.tv_nsec / 1000000;
 }
 

@@ -205,7 +205,7 @@ static long cr_lines(struct scan_stream *r, const char *p, size_t n, size_t pos)
 
         if (e >= n)
             break;
-        r->s->st.lines++;
+        add_lines(r, 1);
         if ((rc = handle_line(r, p + pos, e - pos, pos, 0)) != 0)
             return rc;
         pos = past_eol(r, p, n, e);

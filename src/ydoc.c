@@ -142,7 +142,7 @@ static int load(struct ydoc *y, const char *name, const char *data, size_t len, 
     if (yaml_parser_load(&parser, &y->doc)) {
         y->loaded = 1;
         rc = check_expansion(y, d);
-        if (rc == 0 && ydoc_root(y) != NULL)
+        if (rc == 0)
             rc = check_single(y, &parser, data, len, d);
         if (rc == 0 && single && y->errors > 0)
             rc = WW_ECONFIG;

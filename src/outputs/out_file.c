@@ -42,7 +42,7 @@
 #define FILE_BUFFER_MIN 1024u
 #define FILE_BUFFER_MAX (1024u << 20)
 static uint64_t default_buffer(void);
-#define FILE_SYNC_AT (4u << 20)    /* sync when this much was written unsynced */
+#define FILE_SYNC_AT (1u << 20)    /* sync when this much was written unsynced (kept to write again) */
 #define WRITE_ERRORS "wsawatch_output_write_errors_total"
 #define DROPPED "wsawatch_output_dropped_total"
 

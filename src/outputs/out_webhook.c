@@ -142,10 +142,13 @@ static void count(struct webhook *w, const char *metric, uint64_t *stat)
         (*stat)++;
 }
 
+static void settle(struct webhook *w, const struct wh_msg *m, int ok);
+
 static void drop_oldest(struct webhook *w)
 {
     struct wh_msg m = q_pop(w);
 
+    settle(w, &m, 0); /* else the spool waits for it forever */
     xfree(m.json);
     count(w, "wsawatch_output_dropped_total", w->o ? &w->o->st.dropped : NULL);
     w->dropped_run++;
@@ -250,9 +253,13 @@ static void finish_request(struct webhook *w, struct wh_req *r, CURLcode res)
     w->inflight--;
     if (res == CURLE_OK && status >= 200 && status < 300)
         delivered(w, r);
-    else if (res == CURLE_OK && status != 429 && status < 500) {
+    else if (res == CURLE_OK && status != 408 && status != 429 && status < 500) {
+        /* retrying cannot change the answer: done, and counted */
         note_failure(w, r, res, status, "message rejected");
-        failed(w, r);
+        count(w, "wsawatch_output_failures_total", w->o ? &w->o->st.failed : NULL);
+        if (w->spool != NULL && r->m.sid != WH_NO_SPOOL)
+            spool_rejected(w->spool, r->m.sid);
+        xfree(r->m.json);
     } else
         retry_later(w, r, res, status);
     xfree(r);

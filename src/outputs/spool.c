@@ -58,6 +58,7 @@ struct spool {
     size_t out_head, out_n, out_cap;
     uint64_t inflight;   /* handed out, not done */
     uint64_t failed;     /* given up in this run */
+    uint64_t rejected;   /* refused for good by the receiver in this run */
     uint64_t ck_written; /* the checkpoint on disk */
     uint64_t total;      /* bytes in segments */
     int dropping, rolled_back;
@@ -540,12 +541,19 @@ int spool_next(struct spool *s, char **p, size_t *len, uint64_t *id)
     ensure_loaded(s);
     for (;;) {
         size_t i = seg_index(s, s->rseq);
-        int rc;
+        int rc = 0;
 
         if (i >= s->nsegs)
             return 0;
         s->rseq = s->segs[i].seq;
-        if (s->roff >= s->segs[i].size || open_reader(s, s->rseq) != 0) {
+        if (s->roff < s->segs[i].size && (rc = open_reader(s, s->rseq)) != 0 &&
+            rc != UV_ENOENT) {
+            /* out of descriptors, an I/O error: the segment is still there
+             * with its messages, so try again later rather than skip it */
+            (void)io_failed(s, "cannot read a segment", rc);
+            return 0;
+        }
+        if (s->roff >= s->segs[i].size || rc != 0) {
             if (i + 1 >= s->nsegs)
                 return 0; /* the tail: nothing more yet */
             s->rseq = s->segs[i + 1].seq, s->roff = 0;
@@ -710,6 +718,21 @@ void spool_rollback_all(void)
 {
     for (struct spool *s = open_list; s != NULL; s = s->next)
         s->rolled_back = 1;
+}
+
+void spool_rejected(struct spool *s, uint64_t id)
+{
+    s->rejected++;
+    spool_done(s, id, 1);
+}
+
+uint64_t spool_rejected_all(void)
+{
+    uint64_t n = 0;
+
+    for (struct spool *s = open_list; s != NULL; s = s->next)
+        n += s->rejected;
+    return n;
 }
 
 uint64_t spool_failed_all(void)

@@ -67,6 +67,10 @@ void spool_close(struct spool *s);
 void spool_rollback_all(void);
 /* Undelivered records summed over every open spool (for --once). */
 uint64_t spool_failed_all(void);
+/* A message the receiver refused for good (an HTTP 4xx): done, as retrying
+ * cannot change the answer, and counted for run --once's exit status. */
+void spool_rejected(struct spool *s, uint64_t id);
+uint64_t spool_rejected_all(void);
 
 /* Whether a message that failed `tries` times is given up, for an output
  * whose `retries` key is n (-1: forever). A spooled message is kept until it

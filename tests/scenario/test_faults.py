@@ -291,7 +291,7 @@ class FileOutputFull(unittest.TestCase):
                                         file_out("mirror", self.mirror), metrics_out(self.prom)])
 
     def out_tags(self, strict=False):
-        return tags((wwtest.file_events if strict else whole_events)(self.out))
+        return tags((wwtest.file_events if strict else wwtest.whole_events)(self.out))
 
     def mirror_tags(self):
         return tags(wwtest.whole_events(self.mirror))

@@ -254,6 +254,26 @@ class Spool(unittest.TestCase):
                 self.assertEqual(rc, 0, err)
                 self.assertEqual(len(rx.answered()), 20, "nothing sent again")
 
+    def test_once_rejected_for_good_is_not_retried_forever(self):
+        """A receiver that answers 400 refuses for good: --once exits 1 (not
+        everything was delivered) but commits the offsets, since reading the
+        lines again cannot change the answer; the next run sends nothing."""
+        with TempDir() as d:
+            log = setup_logs(d)
+            for i in range(5):
+                append(log, REFUSED % i)
+            with wwnet.Receiver(then=400) as rx:
+                out = {"name": "o", "type": "webhook", "url": rx.url("/h"), "backoff": "100ms",
+                       "take": ["events"]}
+                rc, err, _ = self.once(d, [out], log)
+                self.assertEqual(rc, 1, err)
+                self.assertIn("5 messages rejected by their receiver; offsets committed", err)
+                self.assertEqual(len(rx.answered(status=400)), 5, "each once, not retried")
+                self.assertEqual(committed(d, log), os.path.getsize(log))
+                rc, err, _ = self.once(d, [out], log)
+                self.assertEqual(rc, 0, err)
+                self.assertEqual(len(rx.requests), 5, "nothing sent again")
+
     def test_once_stops_at_the_size_at_start(self):
         with TempDir() as d:
             log = setup_logs(d)

@@ -203,6 +203,31 @@ START_TEST(test_yaml_positions)
 }
 END_TEST
 
+/* An output's name is its spool's directory: no '/', no "..", and two names
+ * that differ only in case are one on Windows. A second document after an
+ * empty first one is still found. */
+START_TEST(test_output_names_and_empty_first_document)
+{
+    struct config c;
+    struct diag d;
+
+    diag_init(&d);
+    ck_assert_int_eq(load("outputs:\n  - {name: ops/crit, type: stdout}\n"
+                          "  - {name: '..', type: stdout}\n  - {name: Ops, type: stdout}\n"
+                          "  - {name: ops, type: stdout}\n", &c, &d), 3);
+    ck_assert(tu_diag_has(&d, "cfg.yaml:2:5: output name 'ops/crit': use letters"));
+    ck_assert(tu_diag_has(&d, "cfg.yaml:3:5: output name '..': use letters"));
+    ck_assert(tu_diag_has(&d, "cfg.yaml:5:5: output name 'ops' is used twice"));
+    config_free(&c);
+    diag_free(&d);
+    diag_init(&d);
+    ck_assert_int_ge(load("---\n---\nstate_dir: /x\n", &c, &d), 1);
+    ck_assert(tu_diag_has(&d, "cfg.yaml:2:1: a second YAML document starts here"));
+    config_free(&c);
+    diag_free(&d);
+}
+END_TEST
+
 /* Relative rules paths are taken beside the configuration file; the other
  * paths are checked by validate_paths, each at its position. */
 START_TEST(test_paths)
@@ -458,6 +483,7 @@ int main(void)
     tcase_add_test(tc, test_out_of_memory_every_key);
     tcase_add_test(tc, test_yaml_positions);
     tcase_add_test(tc, test_paths);
+    tcase_add_test(tc, test_output_names_and_empty_first_document);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
