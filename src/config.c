@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,9 +128,11 @@ struct unit {
 static int parse_units(const char *s, const struct unit *units, size_t n, uint64_t *out)
 {
     char *end;
-    unsigned long long v = strtoull(s, &end, 10);
+    unsigned long long v;
 
-    if (end == s || *s == '-')
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (end == s || *s == '-' || errno == ERANGE)
         return WW_EINVAL;
     for (size_t i = 0; i < n; i++) {
         if (strcmp(end, units[i].name) == 0) {
@@ -154,7 +157,8 @@ int config_parse_size(const char *s, uint64_t *bytes)
 {
     static const struct unit units[] = {{"", 1},        {"B", 1},        {"KiB", 1u << 10},
                                         {"K", 1u << 10}, {"k", 1u << 10}, {"MiB", 1u << 20},
-                                        {"M", 1u << 20}, {"GiB", 1u << 30}, {"G", 1u << 30}};
+                                        {"M", 1u << 20}, {"GiB", 1u << 30}, {"G", 1u << 30},
+                                        {"TiB", (uint64_t)1 << 40}, {"T", (uint64_t)1 << 40}};
 
     return parse_units(s, units, sizeof(units) / sizeof(units[0]), bytes);
 }

@@ -750,9 +750,10 @@ int spool_config_max(struct ydoc *y, yaml_node_t *n, const struct yfield *f, uin
     *max = config_default_size(f);
     if (n == NULL)
         return 0;
+    /* at most 256GiB: the segments of a spool are listed up to SPOOL_SEGS_MAX */
     if (config_parse_size(ydoc_str(n), max) != 0 || *max < (1u << 20) ||
-        *max > ((uint64_t)1 << 40)) {
-        ydoc_error(y, n, d, "bad size '%s' for spool_max (1MiB to 1TiB)", ydoc_str(n));
+        *max > ((uint64_t)256 << 30)) {
+        ydoc_error(y, n, d, "bad size '%s' for spool_max (1MiB to 256GiB)", ydoc_str(n));
         return 1;
     }
     return 0;

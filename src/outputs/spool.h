@@ -79,7 +79,7 @@ uint64_t spool_rejected_all(void);
 #define SPOOL_ONCE_RETRIES 5
 int spool_give_up(long tries, long retries);
 
-/* Parses spool_max (a size, 1MiB to 1TiB; absent: f's default) into *max.
+/* Parses spool_max (a size, 1MiB to 256GiB; absent: f's default) into *max.
  * Returns the number of errors added to d. */
 int spool_config_max(struct ydoc *y, yaml_node_t *n, const struct yfield *f, uint64_t *max,
                      struct diag *d);
