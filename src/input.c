@@ -463,7 +463,7 @@ static void consider(struct input *in, const char *path)
     int rc = uv_fs_stat(NULL, &req, path, NULL);
     unsigned mode = (unsigned)req.statbuf.st_mode & 0170000u;
     uint64_t dev = req.statbuf.st_dev, ino = req.statbuf.st_ino;
-    int64_t born = follower_born_ms(&req.statbuf);
+    int64_t born = rc == 0 ? follower_born_ms(&req.statbuf) : 0;
     struct follower *known = rc == 0 ? by_id(in->d, dev, ino) : NULL;
 
     uv_fs_req_cleanup(&req);
