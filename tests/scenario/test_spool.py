@@ -280,9 +280,9 @@ class Spool(unittest.TestCase):
             append(log, "".join(REFUSED % i for i in range(2000)))
             stop = threading.Event()
 
-            def writer():
+            def writer():  # 4 000 lines a second, as long as the run lasts
                 i = 0
-                while not stop.is_set():
+                while not stop.wait(0.05):
                     append(log, "".join(REFUSED % (100000 + i + k) for k in range(200)))
                     i += 200
             t = threading.Thread(target=writer, daemon=True)
